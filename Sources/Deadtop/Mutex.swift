@@ -1,0 +1,97 @@
+import DeadtopABI
+
+/// A mutual exclusion lock with Go's `sync.Mutex` semantics, published to deadtop.
+///
+/// Locking a mutex the task already holds blocks forever, as in Go: deadtop shows it
+/// as a task waiting for itself. Unlocking a mutex the task does not hold is a fatal
+/// error. Every operation records its call site for free (`#fileID`, `#line`,
+/// `#function`); the uncontended path is a compare-and-swap and a few stores into the
+/// task's own slot.
+public final class Mutex: @unchecked Sendable {
+  let word: UnsafeMutablePointer<dt_lock>
+  let registration: Runtime.ResourceRegistration
+  /// The resource id deadtop shows; never reused within the process.
+  public var id: UInt64 { registration.id }
+  public let name: String?
+
+  public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+    word = .allocate(capacity: 1)
+    word.initialize(to: dt_lock())
+    self.name = name
+    registration = Runtime.shared.registerResource(
+      kind: Int32(DT_RESOURCE_MUTEX), name: name, file: file, line: line)
+  }
+
+  deinit {
+    Runtime.shared.releaseResource(registration)
+    word.deallocate()
+  }
+
+  public func lock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    let site = Runtime.shared.site(file, line, function)
+    if dt_lock_try(word) == 0 { sleepUntilLocked(task, site: site) }
+    dt_lock_set_owner(word, task.pointee.id)
+    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE))
+  }
+
+  @inline(never)
+  private func sleepUntilLocked(_ task: UnsafeMutablePointer<dt_task_slot>, site: UInt32) {
+    dt_task_begin_wait(
+      task, UInt32(DT_WAIT_MUTEX), registration.id, site, dt_monotonic_ns(),
+      Runtime.shared.nextWaitSequence())
+    dt_lock_wait(word)
+    dt_task_end_wait(task)
+    dt_task_count_contended(task)
+  }
+
+  /// Takes the lock if it is free; never blocks.
+  public func tryLock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> Bool {
+    guard dt_lock_try(word) != 0 else { return false }
+    let task = currentTask()
+    dt_lock_set_owner(word, task.pointee.id)
+    dt_task_push_hold(
+      task, registration.id, Runtime.shared.site(file, line, function), UInt32(DT_HOLD_EXCLUSIVE))
+    return true
+  }
+
+  public func unlock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    let owner = dt_lock_owner(word)
+    if owner != task.pointee.id {
+      misuse(owner: owner, file: file, line: line, function: function)
+    }
+    dt_lock_set_owner(word, 0)
+    _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
+    if dt_lock_release(word) != 0 { dt_lock_wake_one(word) }
+  }
+
+  @inline(never)
+  private func misuse(owner: UInt64, file: StaticString, line: UInt, function: StaticString)
+    -> Never
+  {
+    let label = name.map { "mutex \"\($0)\"" } ?? "mutex #\(id)"
+    if owner == 0 {
+      fatal("sync: unlock of unlocked mutex (\(label))", file: file, line: line, function: function)
+    }
+    fatal(
+      "sync: unlock of \(label) by a task that does not hold it (held by task \(owner))",
+      file: file, line: line, function: function)
+  }
+
+  /// Runs `body` with the lock held.
+  public func withLock<T>(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function,
+    _ body: () throws -> T
+  ) rethrows -> T {
+    lock(file: file, line: line, function: function)
+    defer { unlock(file: file, line: line, function: function) }
+    return try body()
+  }
+}

@@ -1,0 +1,180 @@
+import DeadtopABI
+
+/// A reader/writer lock with Go's `sync.RWMutex` semantics, published to deadtop.
+///
+/// Writer-preferring: once a writer waits, new readers wait too, and the readers that
+/// queued behind a writer enter as soon as that writer unlocks, before the next writer.
+/// That is what makes the read-write-read deadlock real: a task that takes a read lock
+/// again while a writer waits blocks forever. Read-locking and then write-locking the
+/// same RWMutex also blocks forever. Unlocking what the task does not hold is fatal.
+public final class RWMutex: @unchecked Sendable {
+  private let state = PlatformLock()
+  private let registration: Runtime.ResourceRegistration
+  public var id: UInt64 { registration.id }
+  public let name: String?
+
+  // Guarded by `state`.
+  private var writer: UInt64 = 0
+  private var readers = 0
+  private var waitingWriters = 0
+  private var blockedReaders = 0
+  private var writeReleases: UInt64 = 0
+  private var nextWriterTicket: UInt64 = 0
+  private var servingWriterTicket: UInt64 = 0
+
+  public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+    self.name = name
+    registration = Runtime.shared.registerResource(
+      kind: Int32(DT_RESOURCE_RWMUTEX), name: name, file: file, line: line)
+  }
+
+  deinit { Runtime.shared.releaseResource(registration) }
+
+  // MARK: Readers
+
+  public func readLock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    let site = Runtime.shared.site(file, line, function)
+    state.lock()
+    if writer == 0 && waitingWriters == 0 {
+      readers += 1
+    } else {
+      dt_task_begin_wait(
+        task, UInt32(DT_WAIT_READ_LOCK), registration.id, site, dt_monotonic_ns(),
+        Runtime.shared.nextWaitSequence())
+      blockedReaders += 1
+      let ticket = writeReleases
+      // The unlocking writer counts us in `readers` before it wakes us.
+      while writeReleases == ticket { state.wait() }
+      dt_task_end_wait(task)
+      dt_task_count_contended(task)
+    }
+    state.unlock()
+    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED))
+  }
+
+  public func tryReadLock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> Bool {
+    let acquired = state.withLock {
+      guard writer == 0 && waitingWriters == 0 else { return false }
+      readers += 1
+      return true
+    }
+    if acquired {
+      dt_task_push_hold(
+        currentTask(), registration.id, Runtime.shared.site(file, line, function),
+        UInt32(DT_HOLD_SHARED))
+    }
+    return acquired
+  }
+
+  public func readUnlock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    guard dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_SHARED)) != 0 else {
+      let unlocked = state.withLock { readers == 0 }
+      fatal(
+        unlocked
+          ? "sync: RUnlock of unlocked RWMutex (\(label))"
+          : "sync: RUnlock of \(label) by a task that holds no read lock on it",
+        file: file, line: line, function: function)
+    }
+    state.withLock {
+      readers -= 1
+      if readers == 0 && waitingWriters > 0 { state.broadcast() }
+    }
+  }
+
+  // MARK: Writers
+
+  public func lock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    let site = Runtime.shared.site(file, line, function)
+    state.lock()
+    let ticket = nextWriterTicket
+    nextWriterTicket += 1
+    waitingWriters += 1
+    if !(writer == 0 && readers == 0 && servingWriterTicket == ticket) {
+      dt_task_begin_wait(
+        task, UInt32(DT_WAIT_WRITE_LOCK), registration.id, site, dt_monotonic_ns(),
+        Runtime.shared.nextWaitSequence())
+      while !(writer == 0 && readers == 0 && servingWriterTicket == ticket) { state.wait() }
+      dt_task_end_wait(task)
+      dt_task_count_contended(task)
+    }
+    waitingWriters -= 1
+    writer = task.pointee.id
+    state.unlock()
+    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE))
+  }
+
+  public func tryLock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> Bool {
+    let task = currentTask()
+    let acquired = state.withLock {
+      guard writer == 0 && readers == 0 && waitingWriters == 0 else { return false }
+      nextWriterTicket += 1
+      writer = task.pointee.id
+      return true
+    }
+    if acquired {
+      dt_task_push_hold(
+        task, registration.id, Runtime.shared.site(file, line, function),
+        UInt32(DT_HOLD_EXCLUSIVE))
+    }
+    return acquired
+  }
+
+  public func unlock(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    let holder = state.withLock { writer }
+    guard holder == task.pointee.id else {
+      fatal(
+        holder == 0
+          ? "sync: Unlock of unlocked RWMutex (\(label))"
+          : "sync: Unlock of \(label) by a task that does not hold it (held by task \(holder))",
+        file: file, line: line, function: function)
+    }
+    _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
+    state.withLock {
+      writer = 0
+      servingWriterTicket += 1
+      // Readers that queued behind this writer enter before the next writer.
+      readers += blockedReaders
+      blockedReaders = 0
+      writeReleases += 1
+      state.broadcast()
+    }
+  }
+
+  // MARK: Scoped forms
+
+  public func withReadLock<T>(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function,
+    _ body: () throws -> T
+  ) rethrows -> T {
+    readLock(file: file, line: line, function: function)
+    defer { readUnlock(file: file, line: line, function: function) }
+    return try body()
+  }
+
+  public func withLock<T>(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function,
+    _ body: () throws -> T
+  ) rethrows -> T {
+    lock(file: file, line: line, function: function)
+    defer { unlock(file: file, line: line, function: function) }
+    return try body()
+  }
+
+  private var label: String { name.map { "rwmutex \"\($0)\"" } ?? "rwmutex #\(id)" }
+}

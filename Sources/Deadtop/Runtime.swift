@@ -1,0 +1,278 @@
+import DeadtopABI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The process-wide state of the runtime: the segment, slot allocation, and the
+/// interning of names and call sites. Everything here runs on slow paths (the first
+/// use of a thread, a lock's creation, going to sleep) except `site(...)`, whose
+/// cache hit is a hash and a few loads.
+final class Runtime: @unchecked Sendable {
+  static let shared = Runtime()
+
+  let segment: Segment
+  private let registry = PlatformLock()
+  private var nextTaskID: UInt64 = 1
+  private var nextResourceID: UInt64 = 1
+  private var freeTaskSlots: [Int32]
+  private var freeResourceSlots: [Int32]
+  private var strings: [String: UInt32] = [:]
+  private var stringsUsed = 0
+  private var sitesUsed = 0
+  private let siteCache: UnsafeMutablePointer<dt_site_cache_entry>
+  private let siteCacheMask: UInt32
+  /// A thread that found the task table full still needs a slot to write to.
+  private var overflowTasks = 0
+
+  private init() {
+    segment = Segment.createForCurrentProcess()
+    freeTaskSlots = (0..<Int32(segment.taskCapacity)).reversed()
+    freeResourceSlots = (0..<Int32(segment.resourceCapacity)).reversed()
+    let cacheSize = 1 << 14
+    siteCache = .allocate(capacity: cacheSize)
+    siteCache.initialize(repeating: dt_site_cache_entry(), count: cacheSize)
+    siteCacheMask = UInt32(cacheSize - 1)
+    stringsUsed = 4  // offset 0 stays unused so that reference 0 can mean "none"
+  }
+
+  var header: UnsafeMutablePointer<dt_header> { segment.header }
+
+  // MARK: Call sites
+
+  /// The SITES reference (index + 1) for a call site, interning it on first sight.
+  @inline(__always)
+  func site(_ file: StaticString, _ line: UInt, _ function: StaticString) -> UInt32 {
+    let fileKey = UInt64(UInt(bitPattern: file.utf8Start))
+    let functionKey = UInt64(UInt(bitPattern: function.utf8Start))
+    let cached = dt_site_cache_lookup(
+      siteCache, siteCacheMask, fileKey, functionKey, UInt32(truncatingIfNeeded: line))
+    if cached != 0 { return cached }
+    return internSite(file, line, function)
+  }
+
+  @inline(never)
+  private func internSite(_ file: StaticString, _ line: UInt, _ function: StaticString) -> UInt32 {
+    let fileKey = UInt64(UInt(bitPattern: file.utf8Start))
+    let functionKey = UInt64(UInt(bitPattern: function.utf8Start))
+    let line32 = UInt32(truncatingIfNeeded: line)
+    return registry.withLock {
+      let existing = dt_site_cache_lookup(siteCache, siteCacheMask, fileKey, functionKey, line32)
+      if existing != 0 { return existing }
+      guard sitesUsed < segment.siteCapacity else {
+        dt_fetch_add_u64(&header.pointee.sites_dropped, 1)
+        return 0
+      }
+      let index = sitesUsed
+      let slot = segment.sites + index
+      slot.pointee = dt_site(
+        file: internLocked(file.description), function: internLocked(function.description),
+        line: line32, reserved: 0)
+      sitesUsed += 1
+      dt_store_release_u64(&header.pointee.sites_used, UInt64(sitesUsed))
+      // Publish into the cache: keys first, the site last.
+      var position = dt_site_cache_hash(fileKey, functionKey, line32) & siteCacheMask
+      while siteCache[Int(position)].site != 0 { position = (position + 1) & siteCacheMask }
+      let entry = siteCache + Int(position)
+      entry.pointee.file = fileKey
+      entry.pointee.function = functionKey
+      entry.pointee.line = line32
+      dt_store_release_u32(&entry.pointee.site, UInt32(index + 1))
+      return UInt32(index + 1)
+    }
+  }
+
+  // MARK: Strings
+
+  func intern(_ string: String) -> UInt32 { registry.withLock { internLocked(string) } }
+
+  /// Appends `string` to STRINGS once; returns its reference (offset + 1), or 0 if full.
+  private func internLocked(_ string: String) -> UInt32 {
+    if let reference = strings[string] { return reference }
+    let bytes = Array(string.utf8.prefix(4096))
+    let needed = 4 + (bytes.count + 3) & ~3
+    guard stringsUsed + needed <= segment.stringCapacity else {
+      dt_fetch_add_u64(&header.pointee.strings_dropped, 1)
+      return 0
+    }
+    let offset = stringsUsed
+    let base = segment.strings + offset
+    base.storeBytes(of: UInt32(bytes.count).littleEndian, as: UInt32.self)
+    bytes.withUnsafeBytes { (base + 4).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+    stringsUsed += needed
+    dt_store_release_u64(&header.pointee.strings_used, UInt64(stringsUsed))
+    let reference = UInt32(offset + 1)
+    strings[string] = reference
+    return reference
+  }
+
+  /// Reads a string back from STRINGS, for the runtime's own messages.
+  func string(_ reference: UInt32) -> String? {
+    guard reference != 0, Int(reference) + 3 <= segment.stringCapacity else { return nil }
+    let entry = segment.strings + Int(reference - 1)
+    let length = Int(UInt32(littleEndian: entry.loadUnaligned(as: UInt32.self)))
+    let bytes = UnsafeRawBufferPointer(start: entry + 4, count: length)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  func taskName(_ slot: UnsafeMutablePointer<dt_task_slot>) -> String {
+    string(slot.pointee.name) ?? "task \(slot.pointee.id)"
+  }
+
+  // MARK: Tasks
+
+  /// Gives the calling thread a task slot and makes it the thread's current task.
+  func registerCurrentThread(
+    name: String?, spawnSite: UInt32 = 0, parent: UInt64 = 0
+  ) -> UnsafeMutablePointer<dt_task_slot> {
+    let tid = dt_gettid()
+    let threadName = name ?? (tid == getpid() ? "main" : currentThreadName() ?? "thread \(tid)")
+    let now = dt_monotonic_ns()
+    let slot: UnsafeMutablePointer<dt_task_slot> = registry.withLock {
+      let id = nextTaskID
+      nextTaskID += 1
+      dt_fetch_add_u64(&header.pointee.tasks_created, 1)
+      let slot: UnsafeMutablePointer<dt_task_slot>
+      if let index = freeTaskSlots.popLast() ?? reclaimEndedTaskSlot() {
+        slot = segment.tasks + Int(index)
+      } else {
+        // The table is full: the task still works, it is only not shown.
+        dt_fetch_add_u64(&header.pointee.tasks_dropped, 1)
+        overflowTasks += 1
+        slot = .allocate(capacity: 1)
+        slot.initialize(to: dt_task_slot())
+      }
+      let nameReference = internLocked(threadName)
+      dt_seq_begin(&slot.pointee.seq)
+      var fresh = dt_task_slot()
+      fresh.seq = slot.pointee.seq
+      fresh.generation = slot.pointee.generation &+ 1
+      fresh.id = id
+      fresh.tid = tid
+      fresh.name = nameReference
+      fresh.spawn_site = spawnSite
+      fresh.parent = parent
+      fresh.created_ns = now
+      fresh.state = UInt32(DT_TASK_RUNNING)
+      slot.pointee = fresh
+      dt_seq_end(&slot.pointee.seq)
+      return slot
+    }
+    dt_set_current_task(slot)
+    ThreadExit.watch(slot)
+    return slot
+  }
+
+  /// The slot of the task that ended longest ago and holds nothing, if any.
+  private func reclaimEndedTaskSlot() -> Int32? {
+    var best: (index: Int32, ended: UInt64)?
+    for index in 0..<segment.taskCapacity {
+      let slot = segment.tasks + index
+      guard slot.pointee.state == UInt32(DT_TASK_ENDED), slot.pointee.held_count == 0,
+        slot.pointee.held_overflow == 0
+      else { continue }
+      if best == nil || slot.pointee.ended_ns < best!.ended {
+        best = (Int32(index), slot.pointee.ended_ns)
+      }
+    }
+    return best?.index
+  }
+
+  func markEnded(_ slot: UnsafeMutablePointer<dt_task_slot>) {
+    dt_seq_begin(&slot.pointee.seq)
+    slot.pointee.state = UInt32(DT_TASK_ENDED)
+    slot.pointee.wait_kind = UInt32(DT_WAIT_NONE)
+    slot.pointee.ended_ns = dt_monotonic_ns()
+    dt_seq_end(&slot.pointee.seq)
+    if dt_current_task() == slot {
+      dt_set_current_task(nil)
+      ThreadExit.forget()
+    }
+  }
+
+  func nextWaitSequence() -> UInt64 { dt_fetch_add_u64(&header.pointee.wait_sequence, 1) + 1 }
+
+  // MARK: Resources
+
+  struct ResourceRegistration {
+    let id: UInt64
+    let slot: Int32?
+  }
+
+  func registerResource(kind: Int32, name: String?, file: StaticString, line: UInt)
+    -> ResourceRegistration
+  {
+    let site = site(file, line, "")
+    let now = dt_monotonic_ns()
+    return registry.withLock {
+      let id = nextResourceID
+      nextResourceID += 1
+      dt_fetch_add_u64(&header.pointee.resources_created, 1)
+      guard let index = freeResourceSlots.popLast() else {
+        dt_fetch_add_u64(&header.pointee.resources_dropped, 1)
+        return ResourceRegistration(id: id, slot: nil)
+      }
+      let slot = segment.resources + Int(index)
+      let nameReference = name.map(internLocked) ?? 0
+      dt_seq_begin(&slot.pointee.seq)
+      slot.pointee.kind = UInt32(kind)
+      slot.pointee.id = id
+      slot.pointee.generation &+= 1
+      slot.pointee.name = nameReference
+      slot.pointee.site = site
+      slot.pointee.created_ns = now
+      dt_seq_end(&slot.pointee.seq)
+      return ResourceRegistration(id: id, slot: index)
+    }
+  }
+
+  func releaseResource(_ registration: ResourceRegistration) {
+    guard let index = registration.slot else { return }
+    registry.withLock {
+      let slot = segment.resources + Int(index)
+      dt_seq_begin(&slot.pointee.seq)
+      slot.pointee.kind = UInt32(DT_RESOURCE_FREE)
+      slot.pointee.id = 0
+      slot.pointee.name = 0
+      dt_seq_end(&slot.pointee.seq)
+      freeResourceSlots.append(index)
+    }
+  }
+}
+
+/// The calling thread's task slot, registering the thread on first use.
+@inline(__always)
+func currentTask() -> UnsafeMutablePointer<dt_task_slot> {
+  if let slot = dt_current_task() { return slot }
+  return Runtime.shared.registerCurrentThread(name: nil)
+}
+
+private func currentThreadName() -> String? {
+  var buffer = [CChar](repeating: 0, count: 64)
+  guard dt_get_thread_name(&buffer, buffer.count) == 0 else { return nil }
+  let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  return name.isEmpty ? nil : name
+}
+
+/// Marks a thread's task ended when the thread exits, for threads the runtime did not
+/// start (those registered on first use). A pthread key's destructor runs at exit.
+enum ThreadExit {
+  private static let key: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, threadExited)
+    return key
+  }()
+
+  static func watch(_ slot: UnsafeMutablePointer<dt_task_slot>) {
+    pthread_setspecific(key, UnsafeRawPointer(slot))
+  }
+
+  /// The thread's task was marked ended already; its slot may be reused.
+  static func forget() { pthread_setspecific(key, nil) }
+}
+
+private func threadExited(_ value: UnsafeMutableRawPointer?) {
+  guard let value else { return }
+  let slot = value.assumingMemoryBound(to: dt_task_slot.self)
+  if slot.pointee.state != UInt32(DT_TASK_ENDED) { Runtime.shared.markEnded(slot) }
+}

@@ -1,0 +1,110 @@
+import DeadtopABI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Starts `body` on a new thread as a named task, like Go's `go` statement. The task
+/// is published at once; when `body` returns it is shown as ended, and its slot is
+/// reused later. Locks it still holds stay held, as in Go.
+@discardableResult
+public func spawn(
+  _ name: String, file: StaticString = #fileID, line: UInt = #line,
+  function: StaticString = #function, _ body: @escaping @Sendable () -> Void
+) -> TaskHandle {
+  let site = Runtime.shared.site(file, line, function)
+  let parent = currentTask().pointee.id
+  let handle = TaskHandle(name: name)
+  let start = SpawnRequest(name: name, site: site, parent: parent, handle: handle, body: body)
+  var thread = pthread_t()
+  var attributes = pthread_attr_t()
+  pthread_attr_init(&attributes)
+  pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+  let context = Unmanaged.passRetained(start).toOpaque()
+  let result = pthread_create(&thread, &attributes, runSpawnedTask, context)
+  pthread_attr_destroy(&attributes)
+  if result != 0 {
+    Unmanaged<SpawnRequest>.fromOpaque(context).release()
+    fatal(
+      "spawn \"\(name)\": cannot create a thread (error \(result))", file: file, line: line,
+      function: function)
+  }
+  handle.waitUntilStarted()
+  return handle
+}
+
+/// A spawned task: its id, and a join that deadtop sees as a wait.
+public final class TaskHandle: @unchecked Sendable {
+  public let name: String
+  private let state = PlatformLock()
+  private var taskID: UInt64 = 0
+  private var ended = false
+
+  init(name: String) { self.name = name }
+
+  /// The task id deadtop shows.
+  public var id: UInt64 { state.withLock { taskID } }
+
+  public var isFinished: Bool { state.withLock { ended } }
+
+  /// Waits until the task has ended. Any number of tasks may join it.
+  public func join(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    state.lock()
+    defer { state.unlock() }
+    if ended { return }
+    let task = currentTask()
+    dt_task_begin_wait(
+      task, UInt32(DT_WAIT_JOIN), taskID, Runtime.shared.site(file, line, function),
+      dt_monotonic_ns(), Runtime.shared.nextWaitSequence())
+    while !ended { state.wait() }
+    dt_task_end_wait(task)
+  }
+
+  func started(as id: UInt64) {
+    state.withLock {
+      taskID = id
+      state.broadcast()
+    }
+  }
+
+  func waitUntilStarted() {
+    state.withLock { while taskID == 0 { state.wait() } }
+  }
+
+  func finished() {
+    state.withLock {
+      ended = true
+      state.broadcast()
+    }
+  }
+}
+
+private final class SpawnRequest {
+  let name: String
+  let site: UInt32
+  let parent: UInt64
+  let handle: TaskHandle
+  let body: @Sendable () -> Void
+
+  init(name: String, site: UInt32, parent: UInt64, handle: TaskHandle, body: @escaping @Sendable () -> Void) {
+    self.name = name
+    self.site = site
+    self.parent = parent
+    self.handle = handle
+    self.body = body
+  }
+}
+
+private func runSpawnedTask(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  let request = Unmanaged<SpawnRequest>.fromOpaque(context!).takeRetainedValue()
+  dt_set_thread_name(request.name)
+  let slot = Runtime.shared.registerCurrentThread(
+    name: request.name, spawnSite: request.site, parent: request.parent)
+  request.handle.started(as: slot.pointee.id)
+  request.body()
+  Runtime.shared.markEnded(slot)
+  request.handle.finished()
+  return nil
+}

@@ -1,0 +1,94 @@
+#define _GNU_SOURCE
+#include "deadtop_abi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int dt_seq_read(const void *slot, void *copy, size_t size, int tries) {
+  const uint32_t *seq = (const uint32_t *)slot;
+  for (int i = 0; i < tries; i++) {
+    uint32_t before = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+    if (before & 1u) continue;
+    /* Byte copy: the slot may change underneath; the sequence check below tells. */
+    const volatile unsigned char *src = (const volatile unsigned char *)slot;
+    unsigned char *dst = (unsigned char *)copy;
+    for (size_t b = 0; b < size; b++) dst[b] = src[b];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    uint32_t after = __atomic_load_n(seq, __ATOMIC_RELAXED);
+    if (before == after) return 1;
+  }
+  return 0;
+}
+
+static long dt_futex(uint32_t *word, int op, uint32_t value) {
+  return syscall(SYS_futex, word, op, value, NULL, NULL, 0);
+}
+
+void dt_lock_wait(dt_lock *l) {
+  /* Drepper's "Futexes are tricky", mutex 2: mark contended, sleep while held. */
+  while (__atomic_exchange_n(&l->word, 2, __ATOMIC_ACQUIRE) != 0) {
+    dt_futex(&l->word, FUTEX_WAIT_PRIVATE, 2);
+  }
+}
+
+void dt_lock_wake_one(dt_lock *l) { dt_futex(&l->word, FUTEX_WAKE_PRIVATE, 1); }
+
+static _Thread_local dt_task_slot *current_task;
+dt_task_slot *dt_current_task(void) { return current_task; }
+void dt_set_current_task(dt_task_slot *slot) { current_task = slot; }
+
+int32_t dt_gettid(void) { return (int32_t)syscall(SYS_gettid); }
+
+int dt_get_thread_name(char *buffer, size_t size) { return pthread_getname_np(pthread_self(), buffer, size); }
+
+void dt_set_thread_name(const char *name) {
+  char truncated[16];
+  strncpy(truncated, name, sizeof truncated - 1);
+  truncated[sizeof truncated - 1] = 0;
+  pthread_setname_np(pthread_self(), truncated);
+}
+
+uint64_t dt_monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t dt_realtime_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int dt_process_start_time(int32_t pid, uint64_t *ticks) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buffer[1024];
+  ssize_t n = read(fd, buffer, sizeof buffer - 1);
+  close(fd);
+  if (n <= 0) { errno = EIO; return -1; }
+  buffer[n] = 0;
+  /* The command name (field 2) may hold spaces and parentheses: skip to the last ')'. */
+  char *p = strrchr(buffer, ')');
+  if (!p) { errno = EINVAL; return -1; }
+  p++;
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p + 1, ' ');
+    if (!p) { errno = EINVAL; return -1; }
+  }
+  char *end;
+  unsigned long long value = strtoull(p + 1, &end, 10);
+  if (end == p + 1) { errno = EINVAL; return -1; }
+  *ticks = value;
+  return 0;
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A child process whose standard output comes back through a pipe: the demo scenario
+/// that `deadtop demo` starts and attaches to.
+final class ChildProcess {
+  let pid: pid_t
+  private let output: Int32
+  private var exitStatus: Int32?
+
+  init(executable: String, arguments: [String]) throws {
+    var pipeEnds: [Int32] = [0, 0]
+    guard pipe(&pipeEnds) == 0 else { throw CommandFailure("cannot create a pipe") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var child = pid_t()
+    let result = posix_spawn(&child, executable, &actions, nil, argv, environ)
+    close(pipeEnds[1])
+    guard result == 0 else {
+      close(pipeEnds[0])
+      throw CommandFailure("cannot start \(executable): \(String(cString: strerror(result)))")
+    }
+    pid = child
+    output = pipeEnds[0]
+  }
+
+  deinit { close(output) }
+
+  /// Waits up to `milliseconds` for output and returns what arrived ("" if none).
+  func read(waitingUpTo milliseconds: Int32) -> String {
+    var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+    guard poll(&descriptor, 1, milliseconds) > 0 else { return "" }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = Glibc.read(output, &buffer, buffer.count)
+    return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
+  }
+
+  /// The exit status once the child has ended (128 + signal if a signal ended it).
+  var status: Int32? {
+    if exitStatus == nil {
+      var raw: Int32 = 0
+      if waitpid(pid, &raw, WNOHANG) == pid { exitStatus = Self.decode(raw) }
+    }
+    return exitStatus
+  }
+
+  /// Ends the child (TERM, then KILL), reaps it, and removes the segment it could not
+  /// remove itself because a signal ended it.
+  func terminate() {
+    if status == nil {
+      kill(pid, SIGTERM)
+      for _ in 0..<50 where status == nil { usleep(10_000) }
+      if status == nil {
+        kill(pid, SIGKILL)
+        var raw: Int32 = 0
+        if waitpid(pid, &raw, 0) == pid { exitStatus = Self.decode(raw) }
+      }
+    }
+    unlink("/dev/shm/deadtop.\(pid)")
+  }
+
+  private static func decode(_ raw: Int32) -> Int32 {
+    let signal = raw & 0x7f
+    return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+  }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import DeadtopCore
+import DeadtopReader
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Exit statuses, documented in the README.
+enum Status {
+  static let clean: Int32 = 0
+  static let failure: Int32 = 1
+  static let deadlock: Int32 = 3
+}
+
+/// A failure to report as `deadtop: <message>` with exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json, dot
+}
+
+struct ReportOptions: ParsableArguments {
+  @Flag(help: "Print the report as JSON (schema: README, \"JSON report\").")
+  var json = false
+
+  @Flag(help: "Print the wait-for graph as Graphviz DOT.")
+  var dot = false
+
+  func validate() throws {
+    if json && dot { throw ValidationError("--json and --dot are exclusive: choose one") }
+  }
+
+  var format: ReportFormat { json ? .json : dot ? .dot : .text }
+
+  func render(_ analysis: Analysis) -> String {
+    switch format {
+    case .text: TextReport.render(analysis)
+    case .json: JSONReport.render(analysis)
+    case .dot: DOTReport.render(analysis)
+    }
+  }
+}
+
+struct DeadtopCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "deadtop",
+    abstract:
+      "A live deadlock monitor: who runs, who waits on what, who holds what, and every wait-for cycle.",
+    discussion: """
+      Exit status: 0 no deadlock, 3 a deadlock was found, 1 an error (no such process, \
+      no segment, permission denied, stale or unreadable segment, bad arguments).
+      """,
+    subcommands: [ListCommand.self, DemoCommand.self, ScenarioCommand.self])
+
+  @Option(name: .long, help: ArgumentHelp("The process to watch.", valueName: "pid"))
+  var attach: Int32?
+
+  @Flag(help: "Print one report and exit (until the live view exists, this is what attach does).")
+  var once = false
+
+  @OptionGroup var report: ReportOptions
+
+  func run() throws {
+    guard let pid = attach else {
+      throw CleanExit.helpRequest(self)
+    }
+    let analysis = try Attach.analysis(of: pid)
+    Output.standardOutput(report.render(analysis))
+    if !analysis.deadlocks.isEmpty { throw ExitCode(Status.deadlock) }
+  }
+
+  /// ArgumentParser's own main, except that every error exits 1 as documented.
+  static func runMain() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let failure as CommandFailure {
+      Output.standardError("deadtop: \(failure.description)\n")
+      Glibc.exit(Status.failure)
+    } catch let error as AttachError {
+      Output.standardError("deadtop: \(error.description)\n")
+      Glibc.exit(Status.failure)
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success || code.rawValue == Status.deadlock { exit(withError: error) }
+      Output.standardError(fullMessage(for: error) + "\n")
+      Glibc.exit(Status.failure)
+    }
+  }
+}
+
+enum Attach {
+  /// Opens the segment of `pid`, waiting briefly for one still being created, and
+  /// returns a confirmed analysis.
+  static func analysis(of pid: Int32) throws -> Analysis {
+    var attempts = 0
+    while true {
+      do {
+        return try SegmentSource(pid: pid).confirmedAnalysis()
+      } catch AttachError.notReady(let path) {
+        attempts += 1
+        if attempts >= 20 { throw AttachError.notReady(path: path) }
+        usleep(25_000)
+      }
+    }
+  }
+}
+
+enum Output {
+  static func standardOutput(_ text: String) { write(text, to: 1) }
+  static func standardError(_ text: String) { write(text, to: 2) }
+
+  private static func write(_ text: String, to descriptor: Int32) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+      let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+      if written < 0 && errno == EINTR { continue }
+      if written <= 0 { return }
+      bytes = bytes.dropFirst(written)
+    }
+  }
+}

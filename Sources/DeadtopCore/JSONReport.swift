@@ -1,0 +1,247 @@
+import Foundation
+
+/// The machine-readable report: a documented, versioned object (README, "JSON schema").
+/// Fields are only ever added within a version; a removal or change of meaning bumps it.
+public enum JSONReport {
+  public static let schema = "deadtop.report"
+  public static let version = 1
+
+  public struct Document: Codable, Equatable, Sendable {
+    public var schema: String
+    public var version: Int
+    public var process: Process
+    public var summary: Summary
+    public var deadlocks: [DeadlockEntry]
+    public var tasks: [TaskEntry]
+    public var resources: [ResourceEntry]
+    public var warnings: [String]
+  }
+
+  public struct Process: Codable, Equatable, Sendable {
+    public var pid: Int32
+    public var name: String
+    public var source: String
+    public var abiVersion: UInt32
+    public var uptimeSeconds: Double
+  }
+
+  public struct Summary: Codable, Equatable, Sendable {
+    public var tasks: Int
+    public var running: Int
+    public var blocked: Int
+    public var ended: Int
+    public var deadlockedTasks: Int
+    /// Every live task is deadlocked.
+    public var global: Bool
+    public var acquisitions: UInt64
+    public var contended: UInt64
+    public var blocks: UInt64
+  }
+
+  public struct Site: Codable, Equatable, Sendable {
+    public var file: String
+    public var line: UInt32
+    public var function: String
+  }
+
+  public struct DeadlockEntry: Codable, Equatable, Sendable {
+    /// `cycle` or `held-by-ended-task`.
+    public var kind: String
+    /// `certain` or `likely`.
+    public var certainty: String
+    /// Every live task is deadlocked.
+    public var global: Bool
+    /// Names of every task in the finding: the cycle, the rest, then those behind it.
+    public var tasks: [String]
+    public var taskIds: [UInt64]
+    /// Names of the resources the deadlocked tasks wait for.
+    public var resources: [String]
+    public var resourceIds: [UInt64]
+    /// The cycle in order; each step's task waits for the next step's task.
+    public var cycle: [Step]
+    public var blockedBehind: [UInt64]
+    public var endedHolders: [UInt64]
+    /// The finding spelled out in one paragraph.
+    public var explanation: String
+  }
+
+  public struct Step: Codable, Equatable, Sendable {
+    public var task: UInt64
+    public var taskName: String
+    /// `mutex`, `read-lock`, `write-lock` or `join`.
+    public var waitKind: String
+    public var resource: UInt64?
+    public var resourceName: String?
+    public var waitSite: Site?
+    /// The next task in the cycle, and why: `holds` or `queued-writer` or `joins`.
+    public var waitsFor: UInt64
+    public var because: String
+    /// Where the next task acquired the resource, for `holds`.
+    public var heldSince: Site?
+  }
+
+  public struct TaskEntry: Codable, Equatable, Sendable {
+    public var id: UInt64
+    public var tid: Int32
+    public var name: String
+    public var state: String
+    public var deadlocked: Bool
+    public var wait: WaitEntry?
+    public var holds: [HoldEntry]
+    public var unlistedHolds: Int
+    public var spawnSite: Site?
+    public var parent: UInt64?
+    public var endedSecondsAgo: Double?
+    public var stale: Bool
+  }
+
+  public struct WaitEntry: Codable, Equatable, Sendable {
+    public var kind: String
+    public var resource: UInt64?
+    public var resourceName: String?
+    public var task: UInt64?
+    public var seconds: Double
+    public var site: Site?
+    /// The tasks that must act for this wait to end, and whether all or any of them.
+    public var waitsFor: [UInt64]
+    public var needs: String
+  }
+
+  public struct HoldEntry: Codable, Equatable, Sendable {
+    public var resource: UInt64
+    public var name: String
+    public var kind: String
+    /// `exclusive` or `shared`.
+    public var mode: String
+    public var site: Site?
+  }
+
+  public struct ResourceEntry: Codable, Equatable, Sendable {
+    public var id: UInt64
+    public var kind: String
+    public var name: String?
+    public var site: Site?
+    public var holders: [HolderEntry]
+    public var waiters: [UInt64]
+  }
+
+  public struct HolderEntry: Codable, Equatable, Sendable {
+    public var task: UInt64
+    public var mode: String
+  }
+
+  public static func document(_ analysis: Analysis) -> Document {
+    let snapshot = analysis.snapshot
+    func count(_ state: TaskState) -> Int { snapshot.tasks.filter { $0.state == state }.count }
+    return Document(
+      schema: schema, version: version,
+      process: Process(
+        pid: snapshot.process.pid, name: snapshot.process.name,
+        source: snapshot.process.source.rawValue, abiVersion: snapshot.process.abiVersion,
+        uptimeSeconds: rounded(snapshot.uptimeSeconds)),
+      summary: Summary(
+        tasks: snapshot.tasks.count, running: count(.running), blocked: count(.blocked),
+        ended: count(.ended), deadlockedTasks: analysis.deadlocked.count,
+        global: analysis.isGlobal, acquisitions: snapshot.counters.acquisitions,
+        contended: snapshot.counters.contended, blocks: snapshot.counters.blocks),
+      deadlocks: analysis.deadlocks.enumerated().map { index, deadlock in
+        entry(deadlock, number: index + 1, in: analysis)
+      },
+      tasks: snapshot.tasks.map { entry($0, in: analysis) },
+      resources: snapshot.resources.map { resource in
+        ResourceEntry(
+          id: resource.id, kind: resource.kind.rawValue, name: resource.name,
+          site: resource.site.map(site),
+          holders: (analysis.holders[resource.id] ?? []).map {
+            HolderEntry(task: $0.task, mode: $0.hold.mode.rawValue)
+          },
+          waiters: analysis.waiters[resource.id] ?? [])
+      },
+      warnings: snapshot.warnings)
+  }
+
+  public static func render(_ analysis: Analysis) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(document(analysis))) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+
+  static func entry(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> DeadlockEntry {
+    let snapshot = analysis.snapshot
+    let ids = deadlock.waitingTasks
+    let resources = analysis.resources(of: deadlock)
+    let steps = deadlock.cycleTasks.enumerated().map { position, task in
+      let next = deadlock.cycleTasks[(position + 1) % deadlock.cycleTasks.count]
+      return step(task, next: next, in: analysis)
+    }
+    let explanation = TextReport.describe(deadlock, number: number, in: analysis)
+      .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    return DeadlockEntry(
+      kind: deadlock.kind.rawValue, certainty: deadlock.certainty.rawValue,
+      global: analysis.isGlobal,
+      tasks: (ids + deadlock.endedHolders).map { snapshot.name(task: $0) },
+      taskIds: ids + deadlock.endedHolders,
+      resources: resources.map { snapshot.name(resource: $0) }, resourceIds: resources,
+      cycle: steps, blockedBehind: deadlock.blockedBehind, endedHolders: deadlock.endedHolders,
+      explanation: explanation)
+  }
+
+  static func step(_ task: TaskID, next: TaskID, in analysis: Analysis) -> Step {
+    let snapshot = analysis.snapshot
+    let wait = snapshot.task(task)?.wait
+    let edge = analysis.edge(from: task, to: next)
+    var resource: ResourceID?
+    if case .resource(let id)? = wait?.target { resource = id }
+    let because: String
+    var heldSince: Site?
+    switch edge {
+    case .holds(let hold)?:
+      because = "holds"
+      heldSince = hold.site.map(site)
+    case .queuedWriter?: because = "queued-writer"
+    case .joins?, nil: because = "joins"
+    }
+    return Step(
+      task: task, taskName: snapshot.name(task: task), waitKind: wait?.kind.rawValue ?? "",
+      resource: resource, resourceName: resource.map { snapshot.name(resource: $0) },
+      waitSite: wait?.site.map(site), waitsFor: next, because: because, heldSince: heldSince)
+  }
+
+  static func entry(_ task: TaskInfo, in analysis: Analysis) -> TaskEntry {
+    let snapshot = analysis.snapshot
+    let wait = task.wait.map { wait -> WaitEntry in
+      var resource: ResourceID?
+      var joined: TaskID?
+      switch wait.target {
+      case .resource(let id): resource = id
+      case .task(let id): joined = id
+      }
+      let requirement = analysis.requirements[task.id]
+      return WaitEntry(
+        kind: wait.kind.rawValue, resource: resource,
+        resourceName: resource.map { snapshot.name(resource: $0) }, task: joined,
+        seconds: rounded(snapshot.seconds(since: wait.sinceNanoseconds)),
+        site: wait.site.map(site), waitsFor: requirement?.tasks ?? [],
+        needs: requirement?.mode.rawValue ?? "all")
+    }
+    return TaskEntry(
+      id: task.id, tid: task.osThreadID, name: task.name, state: task.state.rawValue,
+      deadlocked: analysis.deadlocked.contains(task.id), wait: wait,
+      holds: task.holds.map { hold in
+        HoldEntry(
+          resource: hold.resource, name: snapshot.name(resource: hold.resource),
+          kind: snapshot.resource(hold.resource)?.kind.rawValue ?? "unknown",
+          mode: hold.mode.rawValue, site: hold.site.map(site))
+      },
+      unlistedHolds: task.unlistedHolds, spawnSite: task.spawnSite.map(site), parent: task.parent,
+      endedSecondsAgo: task.endedAtNanoseconds.map { rounded(snapshot.seconds(since: $0)) },
+      stale: task.stale)
+  }
+
+  static func site(_ site: CallSite) -> Site {
+    Site(file: site.file, line: site.line, function: site.function)
+  }
+
+  static func rounded(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+}

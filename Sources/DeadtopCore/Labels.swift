@@ -1,0 +1,66 @@
+/// How tasks, resources, waits and durations are named in every report and view, so
+/// that the text report, JSON, DOT and the TUI all say the same thing.
+extension Snapshot {
+  /// `task 2 "abba-1"`
+  public func label(task id: TaskID) -> String {
+    guard let task = task(id) else { return "task \(id)" }
+    return "task \(id) \"\(task.name)\""
+  }
+
+  /// `"abba-1"`, or `task 7` for an unknown one.
+  public func name(task id: TaskID) -> String {
+    task(id)?.name ?? "task \(id)"
+  }
+
+  /// `mutex "A"`, or `rwmutex #12 (created at Bank.swift:8)` when it has no name.
+  public func label(resource id: ResourceID) -> String {
+    guard let resource = resource(id) else { return "lock #\(id)" }
+    if let name = resource.name { return "\(resource.kind.rawValue) \"\(name)\"" }
+    if let site = resource.site {
+      return "\(resource.kind.rawValue) #\(id) (created at \(site.file):\(site.line))"
+    }
+    return "\(resource.kind.rawValue) #\(id)"
+  }
+
+  /// The resource's name, or `#12` when it has none.
+  public func name(resource id: ResourceID) -> String {
+    resource(id)?.name ?? "#\(id)"
+  }
+
+  /// `lock mutex "B"`, `read-lock rwmutex "config"`, `join task 3 "worker"`.
+  public func describe(wait: Wait) -> String {
+    switch wait.target {
+    case .task(let id): return "join \(label(task: id))"
+    case .resource(let id):
+      switch wait.kind {
+      case .mutex: return "lock \(label(resource: id))"
+      case .readLock: return "read-lock \(label(resource: id))"
+      case .writeLock: return "write-lock \(label(resource: id))"
+      case .join: return "join \(label(resource: id))"
+      }
+    }
+  }
+
+  /// `mutex "A"` or `rwmutex "cfg" (read)`.
+  public func describe(hold: Hold) -> String {
+    let resourceLabel = label(resource: hold.resource)
+    guard resource(hold.resource)?.kind == .rwMutex else { return resourceLabel }
+    return resourceLabel + (hold.mode == .shared ? " (read)" : " (write)")
+  }
+
+  public var uptimeSeconds: Double { seconds(since: process.startedAtNanoseconds) }
+}
+
+/// `850ms`, `3.2s`, `4m05s`, `2h03m`: short enough for a table column.
+public func formatDuration(_ seconds: Double) -> String {
+  if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+  if seconds < 60 {
+    let tenths = Int((seconds * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)s"
+  }
+  let whole = Int(seconds)
+  if whole < 3600 { return "\(whole / 60)m" + twoDigits(whole % 60) + "s" }
+  return "\(whole / 3600)h" + twoDigits((whole % 3600) / 60) + "m"
+}
+
+private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -1,0 +1,207 @@
+/// A point-in-time picture of a process: plain values, no I/O. Every source (the
+/// shared-memory segment, `/proc`, a recording) produces one; analysis and every
+/// report consume one.
+public struct Snapshot: Sendable, Equatable {
+  public var process: ProcessSummary
+  /// When the snapshot was taken, in nanoseconds of the process's monotonic clock.
+  public var takenAtNanoseconds: UInt64
+  public var tasks: [TaskInfo]
+  public var resources: [ResourceInfo]
+  public var counters: Counters
+  /// Things a reader should know: a full table, slots that could not be read.
+  public var warnings: [String]
+
+  public init(
+    process: ProcessSummary, takenAtNanoseconds: UInt64, tasks: [TaskInfo],
+    resources: [ResourceInfo], counters: Counters = Counters(), warnings: [String] = []
+  ) {
+    self.process = process
+    self.takenAtNanoseconds = takenAtNanoseconds
+    self.tasks = tasks
+    self.resources = resources
+    self.counters = counters
+    self.warnings = warnings
+  }
+
+  public func task(_ id: TaskID) -> TaskInfo? { tasks.first { $0.id == id } }
+  public func resource(_ id: ResourceID) -> ResourceInfo? { resources.first { $0.id == id } }
+
+  /// Seconds since `nanoseconds` (a time on the process's monotonic clock).
+  public func seconds(since nanoseconds: UInt64) -> Double {
+    takenAtNanoseconds > nanoseconds ? Double(takenAtNanoseconds - nanoseconds) / 1e9 : 0
+  }
+}
+
+public typealias TaskID = UInt64
+public typealias ResourceID = UInt64
+
+public struct ProcessSummary: Sendable, Equatable {
+  public enum Source: String, Sendable, Equatable { case runtime, proc, recording }
+  public var pid: Int32
+  public var name: String
+  public var source: Source
+  public var abiVersion: UInt32
+  /// Process start on the monotonic clock, for uptime.
+  public var startedAtNanoseconds: UInt64
+
+  public init(
+    pid: Int32, name: String, source: Source, abiVersion: UInt32 = 0,
+    startedAtNanoseconds: UInt64 = 0
+  ) {
+    self.pid = pid
+    self.name = name
+    self.source = source
+    self.abiVersion = abiVersion
+    self.startedAtNanoseconds = startedAtNanoseconds
+  }
+}
+
+public struct CallSite: Sendable, Hashable {
+  public var file: String
+  public var line: UInt32
+  public var function: String
+
+  public init(file: String, line: UInt32, function: String) {
+    self.file = file
+    self.line = line
+    self.function = function
+  }
+
+  /// `Demo/ABBA.swift:31 in run()`
+  public var description: String {
+    function.isEmpty ? "\(file):\(line)" : "\(file):\(line) in \(function)"
+  }
+}
+
+public enum TaskState: String, Sendable, Equatable, CaseIterable {
+  case running, blocked, ended
+}
+
+public enum HoldMode: String, Sendable, Equatable {
+  /// A mutex or a write lock.
+  case exclusive
+  /// A read lock.
+  case shared
+}
+
+public struct Hold: Sendable, Equatable {
+  public var resource: ResourceID
+  public var mode: HoldMode
+  public var site: CallSite?
+
+  public init(resource: ResourceID, mode: HoldMode, site: CallSite? = nil) {
+    self.resource = resource
+    self.mode = mode
+    self.site = site
+  }
+}
+
+public struct Wait: Sendable, Equatable {
+  public enum Kind: String, Sendable, Equatable {
+    case mutex
+    case readLock = "read-lock"
+    case writeLock = "write-lock"
+    case join
+  }
+  public enum Target: Sendable, Equatable, Hashable {
+    case resource(ResourceID)
+    case task(TaskID)
+  }
+
+  public var kind: Kind
+  public var target: Target
+  public var sinceNanoseconds: UInt64
+  /// Identifies this wait episode; also the order in which waiters queued.
+  public var sequence: UInt64
+  public var site: CallSite?
+
+  public init(
+    kind: Kind, target: Target, sinceNanoseconds: UInt64 = 0, sequence: UInt64 = 0,
+    site: CallSite? = nil
+  ) {
+    self.kind = kind
+    self.target = target
+    self.sinceNanoseconds = sinceNanoseconds
+    self.sequence = sequence
+    self.site = site
+  }
+}
+
+public struct TaskInfo: Sendable, Equatable, Identifiable {
+  public var id: TaskID
+  public var osThreadID: Int32
+  public var name: String
+  public var state: TaskState
+  public var wait: Wait?
+  public var holds: [Hold]
+  /// Holds the runtime counted but could not list (more than its per-task room).
+  public var unlistedHolds: Int
+  public var spawnSite: CallSite?
+  public var parent: TaskID?
+  public var createdAtNanoseconds: UInt64
+  public var endedAtNanoseconds: UInt64?
+  /// True when the reader could not get a consistent copy and kept the previous one.
+  public var stale: Bool
+
+  public init(
+    id: TaskID, osThreadID: Int32 = 0, name: String, state: TaskState, wait: Wait? = nil,
+    holds: [Hold] = [], unlistedHolds: Int = 0, spawnSite: CallSite? = nil,
+    parent: TaskID? = nil, createdAtNanoseconds: UInt64 = 0, endedAtNanoseconds: UInt64? = nil,
+    stale: Bool = false
+  ) {
+    self.id = id
+    self.osThreadID = osThreadID
+    self.name = name
+    self.state = state
+    self.wait = state == .blocked ? wait : nil
+    self.holds = holds
+    self.unlistedHolds = unlistedHolds
+    self.spawnSite = spawnSite
+    self.parent = parent
+    self.createdAtNanoseconds = createdAtNanoseconds
+    self.endedAtNanoseconds = endedAtNanoseconds
+    self.stale = stale
+  }
+}
+
+public struct ResourceInfo: Sendable, Equatable, Identifiable {
+  public enum Kind: String, Sendable, Equatable {
+    case mutex
+    case rwMutex = "rwmutex"
+  }
+  public var id: ResourceID
+  public var kind: Kind
+  public var name: String?
+  public var site: CallSite?
+
+  public init(id: ResourceID, kind: Kind, name: String? = nil, site: CallSite? = nil) {
+    self.id = id
+    self.kind = kind
+    self.name = name
+    self.site = site
+  }
+}
+
+public struct Counters: Sendable, Equatable {
+  public var acquisitions: UInt64 = 0
+  public var contended: UInt64 = 0
+  public var blocks: UInt64 = 0
+  public var tasksCreated: UInt64 = 0
+  public var resourcesCreated: UInt64 = 0
+  public var tasksDropped: UInt64 = 0
+  public var resourcesDropped: UInt64 = 0
+
+  public init(
+    acquisitions: UInt64 = 0, contended: UInt64 = 0, blocks: UInt64 = 0,
+    tasksCreated: UInt64 = 0, resourcesCreated: UInt64 = 0, tasksDropped: UInt64 = 0,
+    resourcesDropped: UInt64 = 0
+  ) {
+    self.acquisitions = acquisitions
+    self.contended = contended
+    self.blocks = blocks
+    self.tasksCreated = tasksCreated
+    self.resourcesCreated = resourcesCreated
+    self.tasksDropped = tasksDropped
+    self.resourcesDropped = resourcesDropped
+  }
+}

@@ -1,0 +1,40 @@
+import DeadtopCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The segments published on this machine: `/dev/shm/deadtop.<pid>`.
+public enum SegmentDirectory {
+  public struct Entry: Sendable, Equatable {
+    public var pid: Int32
+    public var path: String
+  }
+
+  public static func entries(in directory: String = SegmentSource.directory) -> [Entry] {
+    guard let stream = opendir(directory) else { return [] }
+    defer { closedir(stream) }
+    var entries: [Entry] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      guard name.hasPrefix("deadtop."), let pid = Int32(name.dropFirst("deadtop.".count)), pid > 0
+      else { continue }
+      entries.append(Entry(pid: pid, path: "\(directory)/\(name)"))
+    }
+    return entries.sorted { $0.pid < $1.pid }
+  }
+}
+
+extension SegmentSource {
+  /// Analyses two snapshots a moment apart and keeps the deadlocks present in both with
+  /// the same wait episodes, so a picture torn across slots is never reported.
+  public func confirmedAnalysis(delayMilliseconds: Int = 100) throws -> Analysis {
+    let first = try snapshot()
+    let firstAnalysis = Analysis(first)
+    guard !firstAnalysis.deadlocks.isEmpty else { return firstAnalysis }
+    usleep(useconds_t(delayMilliseconds * 1000))
+    return Analysis(try snapshot()).confirmed(by: first)
+  }
+}

@@ -1,0 +1,7 @@
+import DemoScenarios
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+exit(ScenarioRunner.main(Array(CommandLine.arguments.dropFirst())))
