@@ -7,6 +7,11 @@ public struct Analysis: Sendable {
     public enum Mode: String, Sendable { case all, any }
     public var mode: Mode
     public var tasks: [TaskID]
+
+    public init(mode: Mode, tasks: [TaskID]) {
+      self.mode = mode
+      self.tasks = tasks
+    }
   }
 
   public let snapshot: Snapshot
@@ -172,47 +177,48 @@ public struct Analysis: Sendable {
     }
 
     // Every other deadlocked task waits, directly or through others, on a cycle or on
-    // an ended task that holds what it needs.
-    var orphanFinding: [TaskID: Int] = [:]
-    for task in nodes where componentOf[task].flatMap({ findingOfComponent[$0] }) == nil {
-      var seen: Set<TaskID> = [task]
-      var frontier = [task]
-      var target: Int?
-      var endedHolder: TaskID?
-      search: while !frontier.isEmpty {
-        var next: [TaskID] = []
-        for current in frontier {
-          for needed in requirements[current]?.tasks ?? [] {
-            if let finding = componentOf[needed].flatMap({ findingOfComponent[$0] }) {
-              target = finding
-              break search
-            }
-            if tasksByID[needed]?.state == .ended, endedHolder == nil { endedHolder = needed }
-            if deadlocked.contains(needed), seen.insert(needed).inserted { next.append(needed) }
+    // an ended task that holds what it needs. One breadth-first pass backwards from the
+    // cycles, then from the ended holders, assigns each task to the first it reaches.
+    var dependents: [TaskID: [TaskID]] = [:]
+    for task in nodes {
+      for needed in requirements[task]?.tasks ?? [] { dependents[needed, default: []].append(task) }
+    }
+    var assigned = Set<TaskID>()
+    func spread(from sources: [TaskID], into finding: Int, directWaitersAreMembers: Bool) {
+      var queue = sources
+      var head = 0
+      while head < queue.count {
+        let current = queue[head]
+        head += 1
+        for dependent in dependents[current] ?? []
+        where deadlocked.contains(dependent) && assigned.insert(dependent).inserted {
+          if directWaitersAreMembers && head <= sources.count {
+            findings[finding].otherMembers.append(dependent)
+          } else {
+            findings[finding].blockedBehind.append(dependent)
           }
-        }
-        frontier = next
-      }
-      if let target {
-        findings[target].blockedBehind.append(task)
-      } else if let endedHolder {
-        let index: Int
-        if let existing = orphanFinding[endedHolder] {
-          index = existing
-        } else {
-          index = findings.count
-          orphanFinding[endedHolder] = index
-          findings.append(
-            Deadlock(
-              kind: .heldByEndedTask, certainty: .certain, cycleTasks: [], otherMembers: [],
-              blockedBehind: [], endedHolders: [endedHolder]))
-        }
-        if requirements[task]?.tasks.contains(endedHolder) == true {
-          findings[index].otherMembers.append(task)
-        } else {
-          findings[index].blockedBehind.append(task)
+          queue.append(dependent)
         }
       }
+    }
+    var cycleSources: [(members: [TaskID], finding: Int)] = []
+    for (index, component) in components.enumerated() {
+      guard let finding = findingOfComponent[index] else { continue }
+      assigned.formUnion(component)
+      cycleSources.append((component.sorted(), finding))
+    }
+    for source in cycleSources {
+      spread(from: source.members, into: source.finding, directWaitersAreMembers: false)
+    }
+    let endedHolders = Set(nodes.flatMap { requirements[$0]?.tasks ?? [] })
+      .filter { tasksByID[$0]?.state == .ended }.sorted()
+    for ended in endedHolders
+    where (dependents[ended] ?? []).contains(where: { deadlocked.contains($0) && !assigned.contains($0) }) {
+      findings.append(
+        Deadlock(
+          kind: .heldByEndedTask, certainty: .certain, cycleTasks: [], otherMembers: [],
+          blockedBehind: [], endedHolders: [ended]))
+      spread(from: [ended], into: findings.count - 1, directWaitersAreMembers: true)
     }
     return findings
   }

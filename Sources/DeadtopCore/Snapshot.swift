@@ -5,8 +5,11 @@ public struct Snapshot: Sendable, Equatable {
   public var process: ProcessSummary
   /// When the snapshot was taken, in nanoseconds of the process's monotonic clock.
   public var takenAtNanoseconds: UInt64
-  public var tasks: [TaskInfo]
-  public var resources: [ResourceInfo]
+  public var tasks: [TaskInfo] { didSet { taskIndex = Self.index(tasks) } }
+  public var resources: [ResourceInfo] { didSet { resourceIndex = Self.index(resources) } }
+  /// Positions by id, so that lookups stay constant-time on 10,000 tasks.
+  private var taskIndex: [TaskID: Int]
+  private var resourceIndex: [ResourceID: Int]
   public var counters: Counters
   /// Things a reader should know: a full table, slots that could not be read.
   public var warnings: [String]
@@ -19,12 +22,21 @@ public struct Snapshot: Sendable, Equatable {
     self.takenAtNanoseconds = takenAtNanoseconds
     self.tasks = tasks
     self.resources = resources
+    self.taskIndex = Self.index(tasks)
+    self.resourceIndex = Self.index(resources)
     self.counters = counters
     self.warnings = warnings
   }
 
-  public func task(_ id: TaskID) -> TaskInfo? { tasks.first { $0.id == id } }
-  public func resource(_ id: ResourceID) -> ResourceInfo? { resources.first { $0.id == id } }
+  public func task(_ id: TaskID) -> TaskInfo? { taskIndex[id].map { tasks[$0] } }
+  public func resource(_ id: ResourceID) -> ResourceInfo? { resourceIndex[id].map { resources[$0] } }
+
+  private static func index<Item: Identifiable>(_ items: [Item]) -> [Item.ID: Int] {
+    var index: [Item.ID: Int] = [:]
+    index.reserveCapacity(items.count)
+    for (position, item) in items.enumerated() where index[item.id] == nil { index[item.id] = position }
+    return index
+  }
 
   /// Seconds since `nanoseconds` (a time on the process's monotonic clock).
   public func seconds(since nanoseconds: UInt64) -> Double {

@@ -1,0 +1,93 @@
+import DeadtopCore
+import Foundation
+import Testing
+
+@Suite struct ReportTests {
+  func abba() -> Analysis {
+    var process = SnapshotBuilder()
+    let a = process.mutex(100, "account-alice")
+    let b = process.mutex(101, "account-bob")
+    process.blocked(1, "pay-alice-bob", on: .mutex, .resource(b), holds: [holding(a)])
+    process.blocked(2, "pay-bob-alice", on: .mutex, .resource(a), holds: [holding(b)])
+    process.blocked(3, "main", on: .join, .task(1))
+    return process.analysis
+  }
+
+  @Test func textSpellsOutTheChain() {
+    let text = TextReport.render(abba())
+    #expect(text.contains("Process 42 \"bank\""))
+    #expect(text.contains("DEADLOCK: 1 deadlock, 3 tasks stuck. Every live task is blocked"))
+    #expect(text.contains("Deadlock 1: cycle of 2 tasks (certain)"))
+    #expect(
+      text.contains(
+        "task 1 \"pay-alice-bob\" waits to lock mutex \"account-bob\" for 2.0s, at App/Bank.swift:1 in run()")
+    )
+    #expect(
+      text.contains(
+        "→ mutex \"account-bob\" is held by task 2 \"pay-bob-alice\" (acquired at App/Bank.swift:7 in take())"
+      ))
+    #expect(
+      text.contains(
+        "held by task 1 \"pay-alice-bob\" (acquired at App/Bank.swift:7 in take()): back to the start"))
+    #expect(text.contains("blocked behind it:\n    task 3 \"main\" waits to join task 1 \"pay-alice-bob\""))
+    #expect(text.contains("holds:   mutex \"account-alice\", acquired at App/Bank.swift:7 in take()"))
+  }
+
+  @Test func textSaysWhenThereIsNoDeadlock() {
+    var process = SnapshotBuilder()
+    process.running(1, "main")
+    #expect(TextReport.render(process.analysis).contains("No deadlock found."))
+  }
+
+  @Test func jsonFollowsTheDocumentedSchema() throws {
+    let json = JSONReport.render(abba())
+    let document = try JSONDecoder().decode(JSONReport.Document.self, from: Data(json.utf8))
+    #expect(document.schema == "deadtop.report")
+    #expect(document.version == 1)
+    #expect(document.summary.deadlockedTasks == 3)
+    #expect(document.summary.global)
+    #expect(document.deadlocks.count == 1)
+    let deadlock = document.deadlocks[0]
+    #expect(deadlock.kind == "cycle")
+    #expect(deadlock.certainty == "certain")
+    #expect(deadlock.tasks == ["pay-alice-bob", "pay-bob-alice", "main"])
+    #expect(Set(deadlock.resources) == ["account-alice", "account-bob"])
+    #expect(deadlock.cycle.map(\.because) == ["holds", "holds"])
+    #expect(deadlock.cycle[0].heldSince?.function == "take()")
+    let task = try #require(document.tasks.first { $0.name == "pay-alice-bob" })
+    #expect(task.wait?.kind == "mutex")
+    #expect(task.wait?.waitsFor == [2])
+    #expect(task.holds.map(\.name) == ["account-alice"])
+    #expect(task.deadlocked)
+    // Raw keys a script would use.
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(object["deadlocks"] is [Any])
+  }
+
+  @Test func dotMarksTheDeadlockRed() {
+    let dot = DOTReport.render(abba())
+    #expect(dot.hasPrefix("digraph deadtop {"))
+    #expect(dot.contains("t1 -> r101 [label=\"waits mutex\", color=red];"))
+    #expect(dot.contains("r101 -> t2 [label=\"held by\", color=red];"))
+    #expect(
+      dot.contains("r100 [shape=ellipse, label=\"mutex \\\"account-alice\\\"\", color=red, fontcolor=red];"))
+  }
+
+  @Test func durationsAreShort() {
+    #expect(formatDuration(0.1234) == "123ms")
+    #expect(formatDuration(3.21) == "3.2s")
+    #expect(formatDuration(245) == "4m05s")
+    #expect(formatDuration(7380) == "2h03m")
+  }
+
+  @Test func unnamedLocksAreLabelledByCreationSite() {
+    let snapshot = Snapshot(
+      process: ProcessSummary(pid: 1, name: "x", source: .runtime),
+      takenAtNanoseconds: 0, tasks: [],
+      resources: [
+        ResourceInfo(id: 7, kind: .rwMutex, site: CallSite(file: "A/B.swift", line: 3, function: ""))
+      ])
+    #expect(snapshot.label(resource: 7) == "rwmutex #7 (created at A/B.swift:3)")
+    #expect(snapshot.label(resource: 8) == "lock #8")
+  }
+}

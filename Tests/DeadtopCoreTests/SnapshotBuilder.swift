@@ -1,0 +1,54 @@
+import DeadtopCore
+
+/// Builds snapshots by hand, the way the analysis tests describe a process.
+struct SnapshotBuilder {
+  private(set) var tasks: [TaskInfo] = []
+  private(set) var resources: [ResourceInfo] = []
+  private var sequence: UInt64 = 0
+  let now: UInt64 = 10_000_000_000
+
+  @discardableResult
+  mutating func mutex(_ id: ResourceID, _ name: String) -> ResourceID {
+    resources.append(ResourceInfo(id: id, kind: .mutex, name: name))
+    return id
+  }
+
+  @discardableResult
+  mutating func rwMutex(_ id: ResourceID, _ name: String) -> ResourceID {
+    resources.append(ResourceInfo(id: id, kind: .rwMutex, name: name))
+    return id
+  }
+
+  mutating func running(_ id: TaskID, _ name: String, holds: [Hold] = []) {
+    tasks.append(TaskInfo(id: id, name: name, state: .running, holds: holds))
+  }
+
+  mutating func ended(_ id: TaskID, _ name: String, holds: [Hold] = []) {
+    tasks.append(
+      TaskInfo(id: id, name: name, state: .ended, holds: holds, endedAtNanoseconds: now - 1))
+  }
+
+  mutating func blocked(
+    _ id: TaskID, _ name: String, on kind: Wait.Kind, _ target: Wait.Target, holds: [Hold] = [],
+    sequence explicit: UInt64? = nil
+  ) {
+    sequence += 1
+    let wait = Wait(
+      kind: kind, target: target, sinceNanoseconds: now - 2_000_000_000,
+      sequence: explicit ?? sequence,
+      site: CallSite(file: "App/Bank.swift", line: UInt32(id), function: "run()"))
+    tasks.append(TaskInfo(id: id, name: name, state: .blocked, wait: wait, holds: holds))
+  }
+
+  var snapshot: Snapshot {
+    Snapshot(
+      process: ProcessSummary(pid: 42, name: "bank", source: .runtime, abiVersion: 1),
+      takenAtNanoseconds: now, tasks: tasks, resources: resources)
+  }
+
+  var analysis: Analysis { Analysis(snapshot) }
+}
+
+func holding(_ resource: ResourceID, _ mode: HoldMode = .exclusive) -> Hold {
+  Hold(resource: resource, mode: mode, site: CallSite(file: "App/Bank.swift", line: 7, function: "take()"))
+}

@@ -1,0 +1,49 @@
+import DeadtopABI
+import DeadtopReader
+import Foundation
+import Testing
+
+@Suite struct AttachErrorTests {
+  @Test func aMissingProcessIsNamed() {
+    #expect(throws: AttachError.noSuchProcess(pid: Int32.max)) {
+      try SegmentSource(pid: Int32.max)
+    }
+  }
+
+  @Test func aProcessWithoutTheRuntimeHasNoSegment() throws {
+    let sleeper = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    defer { kill(sleeper.processIdentifier, SIGKILL) }
+    let error = #expect(throws: AttachError.self) { try SegmentSource(pid: sleeper.processIdentifier) }
+    #expect(error?.description.contains("publishes no deadtop segment") == true)
+    #expect(error?.description.contains("(sleep)") == true)
+  }
+
+  @Test func aSegmentOfAnEarlierProcessWithTheSamePidIsStale() throws {
+    let sleeper = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    defer { kill(sleeper.processIdentifier, SIGKILL) }
+    let pid = sleeper.processIdentifier
+    var image = SegmentImage(pid: pid)
+    image.header { $0.start_time = 1 }  // not this process's start time
+    let path = SegmentSource.path(for: pid)
+    try Data(image.bytes).write(to: URL(fileURLWithPath: path))
+    defer { unlink(path) }
+    let error = #expect(throws: AttachError.self) { try SegmentSource(pid: pid) }
+    guard case .stale? = error else {
+      Issue.record("expected stale, got \(String(describing: error))")
+      return
+    }
+    #expect(error?.description.contains("earlier process") == true)
+  }
+
+  @Test func aSegmentLeftByAGoneProcessIsStale() throws {
+    let finished = try Process.run(URL(fileURLWithPath: "/bin/true"), arguments: [])
+    finished.waitUntilExit()
+    let pid = finished.processIdentifier
+    let path = SegmentSource.path(for: pid)
+    try Data(SegmentImage(pid: pid).bytes).write(to: URL(fileURLWithPath: path))
+    defer { unlink(path) }
+    let error = #expect(throws: AttachError.self) { try SegmentSource(pid: pid) }
+    #expect(error?.description.contains("is gone") == true)
+    #expect(SegmentDirectory.entries().contains { $0.pid == pid })
+  }
+}

@@ -1,0 +1,226 @@
+import Deadtop
+import DeadtopABI
+import DeadtopCore
+import DeadtopReader
+import Foundation
+import Synchronization
+import Testing
+
+/// The runtime observed the way deadtop observes it: through this process's own segment.
+/// Tests run in parallel in one process, so each looks only at its own tasks and locks.
+@Suite struct RuntimeTests {
+  let reader: SegmentSource
+
+  init() throws {
+    _ = Mutex(name: "bootstrap")  // the first use creates the segment
+    reader = try SegmentSource(pid: getpid())
+  }
+
+  /// Snapshots until `condition` holds, or fails after a deadline.
+  func eventually(
+    _ what: String, within seconds: Double = 10, _ condition: (Analysis) -> Bool,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws -> Analysis {
+    let deadline = Date().addingTimeInterval(seconds)
+    var last = Analysis(try reader.snapshot())
+    while !condition(last) {
+      guard Date() < deadline else {
+        Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
+        return last
+      }
+      usleep(2000)
+      last = Analysis(try reader.snapshot())
+    }
+    return last
+  }
+
+  @Test func theSegmentIsPrivateToItsOwner() throws {
+    var status = stat()
+    #expect(stat("/dev/shm/deadtop.\(getpid())", &status) == 0)
+    #expect(status.st_mode & 0o777 == 0o600)
+  }
+
+  @Test func aHeldMutexShowsItsHolderAndCallSite() throws {
+    let ledger = Mutex(name: "ledger")
+    let line = UInt32(#line + 1)
+    ledger.lock()
+    defer { ledger.unlock() }
+    let snapshot = try reader.snapshot()
+    let me = try #require(snapshot.tasks.first { $0.osThreadID == dt_gettid() && $0.state != .ended })
+    let hold = try #require(me.holds.first { $0.resource == ledger.id })
+    #expect(hold.mode == .exclusive)
+    #expect(hold.site?.file == "DeadtopTests/RuntimeTests.swift")
+    #expect(hold.site?.line == line)
+    #expect(hold.site?.function.hasPrefix("aHeldMutexShowsItsHolderAndCallSite") == true)
+    #expect(snapshot.resource(ledger.id)?.name == "ledger")
+    #expect(snapshot.resource(ledger.id)?.kind == .mutex)
+  }
+
+  @Test func unlockingRemovesTheHold() throws {
+    let lock = Mutex(name: "short")
+    lock.withLock {}
+    let snapshot = try reader.snapshot()
+    #expect(!snapshot.tasks.contains { $0.holds.contains { $0.resource == lock.id } })
+  }
+
+  @Test func tryLockFailsWhileAnotherTaskHoldsTheMutex() throws {
+    let lock = Mutex(name: "contested")
+    let held = Atomic<Bool>(false)
+    let release = Atomic<Bool>(false)
+    let holder = spawn("holder") {
+      lock.lock()
+      held.store(true, ordering: .sequentiallyConsistent)
+      while !release.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+      lock.unlock()
+    }
+    while !held.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+    #expect(!lock.tryLock())
+    release.store(true, ordering: .sequentiallyConsistent)
+    holder.join()
+    #expect(lock.tryLock())
+    lock.unlock()
+  }
+
+  @Test func aBlockedTaskShowsWhatItWaitsForAndWhoHoldsIt() throws {
+    let lock = Mutex(name: "busy")
+    lock.lock()
+    let waiter = spawn("waiter") { lock.withLock {} }
+    let analysis = try eventually("the waiter blocks") { analysis in
+      analysis.snapshot.task(waiter.id)?.state == .blocked
+    }
+    let task = try #require(analysis.snapshot.task(waiter.id))
+    #expect(task.wait?.kind == .mutex)
+    #expect(task.wait?.target == .resource(lock.id))
+    #expect(task.wait?.site?.file == "DeadtopTests/RuntimeTests.swift")
+    #expect(analysis.waiters[lock.id] == [waiter.id])
+    #expect(!analysis.deadlocked.contains(waiter.id))  // the holder (this task) runs
+    lock.unlock()
+    waiter.join()
+    let after = try reader.snapshot()
+    #expect(after.task(waiter.id)?.state == .ended)
+    #expect((after.counters.contended) >= 1)
+  }
+
+  @Test func lockingAMutexTwiceIsAReportedSelfDeadlock() throws {
+    let cache = Mutex(name: "reentered")
+    let stuck = spawn("reenterer") {
+      cache.lock()
+      cache.lock()  // blocks forever, as in Go
+    }
+    let analysis = try eventually("the self-deadlock is found") { analysis in
+      analysis.deadlocks.contains { $0.cycleTasks == [stuck.id] }
+    }
+    #expect(analysis.deadlocked.contains(stuck.id))
+    #expect(analysis.edge(from: stuck.id, to: stuck.id)?.resource == cache.id)
+  }
+
+  @Test func rwMutexIsWriterPreferring() throws {
+    let table = RWMutex(name: "table")
+    let readerHolds = Atomic<Bool>(false)
+    let releaseReader = Atomic<Bool>(false)
+    let order = Mutex(name: "order-log")
+    let log = Log()
+    let firstReader = spawn("first-reader") {
+      table.readLock()
+      readerHolds.store(true, ordering: .sequentiallyConsistent)
+      while !releaseReader.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+      table.readUnlock()
+    }
+    while !readerHolds.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+    let writer = spawn("writer") {
+      table.withLock { order.withLock { log.append("writer") } }
+    }
+    _ = try eventually("the writer queues") { $0.snapshot.task(writer.id)?.state == .blocked }
+    // A queued writer blocks new readers.
+    #expect(!table.tryReadLock())
+    let lateReader = spawn("late-reader") {
+      table.withReadLock { order.withLock { log.append("late-reader") } }
+    }
+    let analysis = try eventually("the late reader queues") {
+      $0.snapshot.task(lateReader.id)?.state == .blocked
+    }
+    #expect(analysis.requirements[lateReader.id]?.tasks == [writer.id])
+    #expect(analysis.requirements[writer.id]?.tasks == [firstReader.id])
+    #expect(analysis.deadlocked.isDisjoint(with: [firstReader.id, writer.id, lateReader.id]))
+    releaseReader.store(true, ordering: .sequentiallyConsistent)
+    firstReader.join()
+    writer.join()
+    lateReader.join()
+    #expect(log.entries == ["writer", "late-reader"])
+  }
+
+  @Test func readThenWriteLockIsAReportedSelfDeadlock() throws {
+    let config = RWMutex(name: "upgrade")
+    let stuck = spawn("upgrader") {
+      config.readLock()
+      config.lock()
+    }
+    let analysis = try eventually("the upgrade deadlock is found") { analysis in
+      analysis.deadlocks.contains { $0.cycleTasks == [stuck.id] }
+    }
+    #expect(analysis.snapshot.task(stuck.id)?.wait?.kind == .writeLock)
+  }
+
+  @Test func spawnedTasksCarryNameParentAndEnd() throws {
+    let child = spawn("named-child") {}
+    child.join()
+    child.join()  // joining twice is fine
+    let snapshot = try reader.snapshot()
+    let task = try #require(snapshot.task(child.id))
+    #expect(task.name == "named-child")
+    #expect(task.state == .ended)
+    #expect(task.spawnSite?.file == "DeadtopTests/RuntimeTests.swift")
+    #expect(task.parent != nil)
+  }
+
+  @Test func aForeignThreadIsRegisteredWithItsThreadName() throws {
+    let lock = Mutex(name: "foreign")
+    let done = Atomic<Bool>(false)
+    let thread = Thread {
+      Thread.current.name = "foreign-thread"  // sets the OS thread name, as pthread_setname_np does
+      lock.withLock {}
+      done.store(true, ordering: .sequentiallyConsistent)
+    }
+    thread.start()
+    while !done.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+    let snapshot = try reader.snapshot()
+    #expect(snapshot.tasks.contains { $0.name == "foreign-thread" })
+  }
+
+  @Test func endedTaskSlotsAreReusedSoTheTableNeverFills() throws {
+    // More tasks than the default table has slots, one after another.
+    for index in 0..<1100 { spawn("short-\(index)") {}.join() }
+    let snapshot = try reader.snapshot()
+    #expect(snapshot.counters.tasksDropped == 0)
+    #expect(snapshot.counters.tasksCreated >= 1100)
+  }
+
+  @Test func aReaderRacingTheWriterOnlySeesConsistentSlots() throws {
+    let first = Mutex(name: "race-first")
+    let second = Mutex(name: "race-second")
+    let stop = Atomic<Bool>(false)
+    let hammer = spawn("hammer") {
+      while !stop.load(ordering: .relaxed) {
+        first.lock()
+        second.lock()
+        second.unlock()
+        first.unlock()
+      }
+    }
+    for _ in 0..<1500 {
+      let snapshot = try reader.snapshot()
+      guard let task = snapshot.task(hammer.id) else { continue }
+      let held = task.holds.map(\.resource)
+      // The holds list is always a prefix of the acquisition order.
+      #expect(held == [] || held == [first.id] || held == [first.id, second.id], "torn: \(held)")
+    }
+    stop.store(true, ordering: .relaxed)
+    hammer.join()
+  }
+}
+
+/// An append-only log guarded by a Deadtop mutex the test holds while appending.
+final class Log: @unchecked Sendable {
+  private(set) var entries: [String] = []
+  func append(_ entry: String) { entries.append(entry) }
+}

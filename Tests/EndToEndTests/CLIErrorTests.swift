@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// Bad input gets a clear message and exit status 1, never a crash.
+@Suite struct CLIErrorTests {
+  @Test func noSuchProcess() throws {
+    let outcome = try deadtop("--attach", "2147483647", "--once")
+    #expect(outcome.status == 1)
+    #expect(outcome.error == "deadtop: no such process: 2147483647\n")
+  }
+
+  @Test func aProcessWithoutTheRuntime() throws {
+    let sleeper = try Sleeper()
+    let outcome = try deadtop("--attach", "\(sleeper.pid)", "--once")
+    #expect(outcome.status == 1)
+    #expect(outcome.error.contains("publishes no deadtop segment"))
+    #expect(outcome.error.contains("does not link the Deadtop runtime"))
+  }
+
+  @Test func aStaleSegment() throws {
+    let finished = try Process.run(URL(fileURLWithPath: "/bin/true"), arguments: [])
+    finished.waitUntilExit()
+    let path = "/dev/shm/deadtop.\(finished.processIdentifier)"
+    try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: path))
+    defer { unlink(path) }
+    let outcome = try deadtop("--attach", "\(finished.processIdentifier)", "--once")
+    #expect(outcome.status == 1)
+    #expect(outcome.error.contains("stale segment"))
+    let list = try deadtop("list")
+    #expect(list.output.contains("\(finished.processIdentifier) "))
+    let cleaned = try deadtop("list", "--clean")
+    #expect(cleaned.output.contains("removed"))
+    #expect(access(path, F_OK) != 0)
+  }
+
+  @Test func badArguments() throws {
+    let notANumber = try deadtop("--attach", "abc", "--once")
+    #expect(notANumber.status == 1)
+    #expect(notANumber.error.contains("abc"))
+    let unknownDemo = try deadtop("demo", "no-such-demo")
+    #expect(unknownDemo.status == 1)
+    #expect(unknownDemo.error.contains("no scenario named 'no-such-demo'"))
+    let both = try deadtop("--attach", "1", "--json", "--dot")
+    #expect(both.status == 1)
+  }
+
+  @Test(.enabled(if: getuid() == 0 && FileManager.default.fileExists(atPath: "/usr/bin/setpriv")))
+  func permissionDeniedSaysWhatIsMissing() throws {
+    let demo = try DemoProcess("abba")
+    // The segment is 0600 and owned by root; nobody may not read it.
+    let outcome = try run(Binaries.deadtop, ["--attach", "\(demo.pid)", "--once"], as: "65534")
+    #expect(outcome.status == 1, "stdout: \(outcome.output) stderr: \(outcome.error)")
+    #expect(outcome.error.contains("permission denied"))
+    #expect(outcome.error.contains("run deadtop as the user that runs process \(demo.pid), or as root"))
+  }
+}

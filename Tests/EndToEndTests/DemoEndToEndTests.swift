@@ -1,0 +1,109 @@
+import DeadtopCore
+import Foundation
+import Testing
+
+/// What each deadlocking demo must be reported as.
+struct Expectation: Sendable, CustomStringConvertible {
+  let scenario: String
+  let cycle: Set<String>
+  let resources: Set<String>
+  var description: String { scenario }
+}
+
+let deadlockingDemos = [
+  Expectation(
+    scenario: "abba", cycle: ["pay-alice-bob", "pay-bob-alice"],
+    resources: ["account-alice", "account-bob"]),
+  Expectation(scenario: "double-lock", cycle: ["refresher"], resources: ["cache"]),
+  Expectation(scenario: "read-then-write", cycle: ["reloader"], resources: ["config"]),
+  Expectation(scenario: "read-write-read", cycle: ["lookup", "updater"], resources: ["registry"]),
+  Expectation(
+    scenario: "philosophers", cycle: Set((0..<5).map { "philosopher-\($0)" }),
+    resources: Set((0..<5).map { "fork-\($0)" })),
+]
+
+@Suite(.serialized) struct DemoEndToEndTests {
+  @Test(arguments: deadlockingDemos)
+  func eachDemoDeadlockIsReportedWithItsTasksAndLocks(_ expected: Expectation) throws {
+    let demo = try DemoProcess(expected.scenario)
+    let outcome = try demo.attachUntil { $0.status == 3 }
+    #expect(outcome.status == 3, "deadtop exit status; stderr: \(outcome.error)")
+    let document = try report(outcome)
+    #expect(document.process.pid == demo.pid)
+    #expect(document.deadlocks.count == 1)
+    let deadlock = try #require(document.deadlocks.first)
+    #expect(deadlock.kind == "cycle")
+    #expect(deadlock.certainty == "certain")
+    #expect(deadlock.global, "main joins the stuck tasks, so every task is stuck")
+    #expect(Set(deadlock.cycle.map(\.taskName)) == expected.cycle)
+    #expect(Set(deadlock.resources) == expected.resources)
+    #expect(deadlock.tasks.contains("main"))
+    // Every task in the cycle waits on one of the locks, at a call site in the demo.
+    for step in deadlock.cycle {
+      #expect(step.waitSite?.file == "DemoScenarios/LockScenarios.swift")
+      #expect(expected.resources.contains(step.resourceName ?? ""))
+    }
+
+    let text = try deadtop("--attach", "\(demo.pid)", "--once")
+    #expect(text.status == 3)
+    #expect(text.output.contains("DEADLOCK: 1 deadlock"))
+    #expect(text.output.contains("back to the start"))
+  }
+
+  @Test(arguments: deadlockingDemos.map(\.scenario))
+  func eachFixedVariantIsClean(_ scenario: String) throws {
+    let demo = try DemoProcess(scenario, ["--fixed", "--stay"])
+    try demo.waitFor("scenario finished: no deadlock")
+    let outcome = try deadtop("--attach", "\(demo.pid)", "--once", "--json")
+    #expect(outcome.status == 0, "stderr: \(outcome.error)")
+    let document = try report(outcome)
+    #expect(document.deadlocks.isEmpty)
+    #expect(document.summary.deadlockedTasks == 0)
+    #expect(document.tasks.filter { $0.name != "main" }.allSatisfy { $0.state == "ended" })
+  }
+
+  @Test func deadtopDemoRunsTheScenarioAndReportsTheCycle() throws {
+    let outcome = try deadtop("demo", "abba")
+    #expect(outcome.status == 3)
+    #expect(outcome.output.contains("deadtop demo abba"))
+    #expect(outcome.output.contains("Deadlock 1: cycle of 2 tasks (certain)"))
+    #expect(outcome.output.contains("mutex \"account-bob\" is held by"))
+  }
+
+  @Test func deadtopDemoFixedFinishesClean() throws {
+    let outcome = try deadtop("demo", "philosophers", "--fixed")
+    #expect(outcome.status == 0, "stderr: \(outcome.error)")
+    #expect(outcome.output.contains("No deadlock found."))
+  }
+
+  @Test func deadtopDemoListsEveryScenario() throws {
+    let outcome = try deadtop("demo", "--list")
+    #expect(outcome.status == 0)
+    for expected in deadlockingDemos { #expect(outcome.output.contains(expected.scenario)) }
+  }
+
+  @Test func listShowsADeadlockedProcess() throws {
+    let demo = try DemoProcess("abba")
+    _ = try demo.attachUntil { $0.status == 3 }
+    let outcome = try deadtop("list")
+    #expect(outcome.status == 0)
+    let row = outcome.output.split(separator: "\n").first { $0.hasPrefix("\(demo.pid) ") }
+    #expect(row?.contains("YES (3 tasks)") == true, "list printed: \(outcome.output)")
+  }
+
+  @Test func misuseIsAFatalErrorWithTheCallSite() throws {
+    let outcome = try run(Binaries.demo, ["unlock-unlocked"])
+    #expect(outcome.status == 2)
+    #expect(outcome.error.contains("fatal error: sync: unlock of unlocked mutex (mutex \"session\")"))
+    #expect(outcome.error.contains("task 2 \"cleanup\""))
+    #expect(outcome.error.contains("DemoScenarios/LockScenarios.swift:"))
+  }
+
+  @Test func theSegmentIsRemovedAtNormalExit() throws {
+    let demo = try DemoProcess("abba", ["--fixed"])
+    try demo.waitFor("scenario finished")
+    demo.process.waitUntilExit()
+    #expect(demo.process.terminationStatus == 0)
+    #expect(access("/dev/shm/deadtop.\(demo.pid)", F_OK) != 0)
+  }
+}
