@@ -6,6 +6,9 @@ let package = Package(
   products: [
     // The runtime library programs link to be watched.
     .library(name: "Deadtop", targets: ["Deadtop"]),
+    // The pure analysis and the segment reader, for tools (and the benchmarks).
+    .library(name: "DeadtopCore", targets: ["DeadtopCore"]),
+    .library(name: "DeadtopReader", targets: ["DeadtopReader"]),
     // The monitor. The target has another name: `Deadtop` and `deadtop` collide on
     // case-insensitive file systems.
     .executable(name: "deadtop", targets: ["DeadtopCLI"]),

@@ -25,18 +25,12 @@ public struct Analysis: Sendable {
   public private(set) var deadlocks: [Deadlock]
 
   /// Go's "all goroutines are asleep": every live task is deadlocked.
-  public var isGlobal: Bool {
-    let live = snapshot.tasks.filter { $0.state != .ended }
-    return !live.isEmpty && live.allSatisfy { deadlocked.contains($0.id) }
-  }
-
-  public func deadlock(containing task: TaskID) -> Deadlock? {
-    deadlocks.first { $0.cycleTasks.contains(task) || $0.blockedBehind.contains(task) }
-  }
+  public var isGlobal: Bool { liveTaskCount > 0 && deadlocked.count == liveTaskCount }
+  public let liveTaskCount: Int
 
   public init(_ snapshot: Snapshot) {
     self.snapshot = snapshot
-    let tasksByID = Dictionary(snapshot.tasks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    liveTaskCount = snapshot.tasks.reduce(0) { $0 + ($1.state == .ended ? 0 : 1) }
 
     var holders: [ResourceID: [(task: TaskID, hold: Hold)]] = [:]
     for task in snapshot.tasks where task.state != .ended || !task.holds.isEmpty {
@@ -53,7 +47,7 @@ public struct Analysis: Sendable {
     for task in snapshot.tasks where task.state == .blocked {
       guard let wait = task.wait else { continue }
       requirements[task.id] = Self.requirement(
-        of: task, wait: wait, holders: holders, waiters: waiters, tasksByID: tasksByID)
+        of: task, wait: wait, holders: holders, waiters: waiters, snapshot: snapshot)
     }
     self.holders = holders
     self.waiters = waiters
@@ -62,31 +56,32 @@ public struct Analysis: Sendable {
     let deadlocked = Self.deadlockedTasks(snapshot.tasks, requirements: requirements)
     self.deadlocked = deadlocked
     self.deadlocks = Self.explain(
-      deadlocked: deadlocked, requirements: requirements, tasksByID: tasksByID)
+      deadlocked: deadlocked, requirements: requirements, snapshot: snapshot)
   }
 
   /// Who must act for `task` to stop waiting, per DESIGN.md's rules for locks and joins.
   static func requirement(
     of task: TaskInfo, wait: Wait, holders: [ResourceID: [(task: TaskID, hold: Hold)]],
-    waiters: [ResourceID: [TaskID]], tasksByID: [TaskID: TaskInfo]
+    waiters: [ResourceID: [TaskID]], snapshot: Snapshot
   ) -> Requirement {
     switch wait.target {
     case .task(let joined):
       // Joining an ended (or long-gone) task returns at once.
-      let alive = tasksByID[joined].map { $0.state != .ended } ?? false
+      let alive = snapshot.task(joined).map { $0.state != .ended } ?? false
       return Requirement(mode: .all, tasks: alive ? [joined] : [])
     case .resource(let resource):
       let current = holders[resource] ?? []
-      let queuedWriters = (waiters[resource] ?? []).filter {
-        tasksByID[$0]?.wait?.kind == .writeLock
+      var queuedWriters: [TaskID] {
+        (waiters[resource] ?? []).filter { snapshot.task($0)?.wait?.kind == .writeLock }
       }
       switch wait.kind {
       case .mutex:
-        return Requirement(mode: .all, tasks: unique(current.map(\.task)))
+        return Requirement(
+          mode: .all, tasks: current.count == 1 ? [current[0].task] : unique(current.map(\.task)))
       case .writeLock:
         // Every holder must release, and writers queued earlier go first.
         let ahead = queuedWriters.filter {
-          (tasksByID[$0]?.wait?.sequence ?? .max) < wait.sequence
+          (snapshot.task($0)?.wait?.sequence ?? .max) < wait.sequence
         }
         return Requirement(mode: .all, tasks: unique(current.map(\.task) + ahead))
       case .readLock:
@@ -95,7 +90,8 @@ public struct Analysis: Sendable {
         if let writer = current.first(where: { $0.hold.mode == .exclusive }) {
           return Requirement(mode: .all, tasks: [writer.task])
         }
-        return Requirement(mode: .all, tasks: queuedWriters.first.map { [$0] } ?? [])
+        let firstWriter = (waiters[resource] ?? []).first { snapshot.task($0)?.wait?.kind == .writeLock }
+        return Requirement(mode: .all, tasks: firstWriter.map { [$0] } ?? [])
       case .join:
         return Requirement(mode: .all, tasks: [])
       }
@@ -151,7 +147,7 @@ public struct Analysis: Sendable {
   /// component of the wait-for graph) with the tasks blocked behind it, and each set of
   /// tasks waiting on a lock that an ended task still holds.
   static func explain(
-    deadlocked: Set<TaskID>, requirements: [TaskID: Requirement], tasksByID: [TaskID: TaskInfo]
+    deadlocked: Set<TaskID>, requirements: [TaskID: Requirement], snapshot: Snapshot
   ) -> [Deadlock] {
     let nodes = deadlocked.sorted()
     func successors(_ task: TaskID) -> [TaskID] {
@@ -211,7 +207,7 @@ public struct Analysis: Sendable {
       spread(from: source.members, into: source.finding, directWaitersAreMembers: false)
     }
     let endedHolders = Set(nodes.flatMap { requirements[$0]?.tasks ?? [] })
-      .filter { tasksByID[$0]?.state == .ended }.sorted()
+      .filter { snapshot.task($0)?.state == .ended }.sorted()
     for ended in endedHolders
     where (dependents[ended] ?? []).contains(where: { deadlocked.contains($0) && !assigned.contains($0) }) {
       findings.append(

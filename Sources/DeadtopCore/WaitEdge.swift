@@ -45,6 +45,4 @@ extension Analysis {
     }
     return result
   }
-
-  public var liveTaskCount: Int { snapshot.tasks.filter { $0.state != .ended }.count }
 }

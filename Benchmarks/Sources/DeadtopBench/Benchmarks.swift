@@ -1,0 +1,161 @@
+import Deadtop
+import DeadtopCore
+import DeadtopReader
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Every figure is the best of several rounds, and each comparison is a ratio against a
+/// baseline measured in the same run, so that a busy machine moves both alike.
+enum BenchmarkSuite {
+  static let rounds = 7
+
+  static func runAll() {
+    print("deadtop benchmarks (release build, best of \(rounds) rounds)\n")
+    uncontendedLocks()
+    analysisAndReports()
+    segmentReads()
+  }
+
+  // MARK: Uncontended lock + unlock
+
+  static func uncontendedLocks() {
+    let iterations = 20_000_000
+    let tracked = Deadtop.Mutex(name: "bench")
+    let standard = Synchronization.Mutex<Int>(0)
+    let pthread = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(pthread, nil)
+
+    let standardNanoseconds = nanosecondsPerOperation(iterations) {
+      for _ in 0..<iterations { standard.withLock { $0 &+= 1 } }
+    }
+    let pthreadNanoseconds = nanosecondsPerOperation(iterations) {
+      for _ in 0..<iterations {
+        pthread_mutex_lock(pthread)
+        pthread_mutex_unlock(pthread)
+      }
+    }
+    let trackedNanoseconds = nanosecondsPerOperation(iterations) {
+      for _ in 0..<iterations {
+        tracked.lock()
+        tracked.unlock()
+      }
+    }
+    let trackedWithLock = nanosecondsPerOperation(iterations) {
+      var counter = 0
+      for _ in 0..<iterations { tracked.withLock { counter &+= 1 } }
+      blackHole(counter)
+    }
+    print("Uncontended lock + unlock (\(iterations) iterations)")
+    row("Synchronization.Mutex.withLock", standardNanoseconds, baseline: standardNanoseconds)
+    row("pthread_mutex lock+unlock", pthreadNanoseconds, baseline: standardNanoseconds)
+    row("Deadtop.Mutex lock+unlock", trackedNanoseconds, baseline: standardNanoseconds)
+    row("Deadtop.Mutex.withLock", trackedWithLock, baseline: standardNanoseconds)
+    print("  target: Deadtop.Mutex within 2x of Synchronization.Mutex\n")
+  }
+
+  // MARK: Analysis and reports
+
+  /// A process of `tasks` tasks in chains of four that end in AB-BA cycles, half of
+  /// them running, with as many mutexes.
+  static func syntheticSnapshot(tasks count: Int) -> Snapshot {
+    var tasks: [TaskInfo] = []
+    var resources: [ResourceInfo] = []
+    for index in 0..<count {
+      resources.append(ResourceInfo(id: UInt64(index + 1), kind: .mutex, name: "m\(index)"))
+    }
+    for index in 0..<count {
+      let id = UInt64(index + 1)
+      let holds = [Hold(resource: id, mode: .exclusive)]
+      if index % 2 == 1 {
+        tasks.append(TaskInfo(id: id, name: "t\(index)", state: .running, holds: holds))
+        continue
+      }
+      // Even tasks wait for the next even task's lock; every fourth closes a pair.
+      let target = index % 4 == 2 ? UInt64(index - 1) : UInt64(index + 3)
+      let wait = Wait(
+        kind: .mutex, target: .resource(min(target, UInt64(count))), sequence: id)
+      tasks.append(TaskInfo(id: id, name: "t\(index)", state: .blocked, wait: wait, holds: holds))
+    }
+    return Snapshot(
+      process: ProcessSummary(pid: 1, name: "synthetic", source: .recording),
+      takenAtNanoseconds: 1, tasks: tasks, resources: resources)
+  }
+
+  static func analysisAndReports() {
+    print("Analysis and reports (synthetic snapshots)")
+    for count in [1_000, 10_000] {
+      let snapshot = syntheticSnapshot(tasks: count)
+      let analyse = nanosecondsPerOperation(1) { blackHole(Analysis(snapshot).deadlocks.count) }
+      let analysis = Analysis(snapshot)
+      let text = nanosecondsPerOperation(1) { blackHole(TextReport.render(analysis).count) }
+      let json = nanosecondsPerOperation(1) { blackHole(JSONReport.render(analysis).count) }
+      print(
+        "  \(count) tasks, \(count) mutexes: analysis \(milliseconds(analyse)), text report "
+          + "\(milliseconds(text)), JSON report \(milliseconds(json))")
+    }
+    print("  target: analysis of 10,000 tasks and 10,000 resources under 10 ms\n")
+  }
+
+  // MARK: Reading the segment
+
+  static func segmentReads() {
+    // This process's own segment, with 200 tasks parked on a held mutex.
+    let gate = Deadtop.Mutex(name: "gate")
+    gate.lock()
+    let parked = (0..<200).map { index in spawn("parked-\(index)") { gate.withLock {} } }
+    usleep(200_000)
+    guard let source = try? SegmentSource(pid: getpid()) else {
+      print("Segment reads: cannot open this process's segment\n")
+      return
+    }
+    let snapshot = nanosecondsPerOperation(1) { blackHole((try? source.snapshot())?.tasks.count ?? 0) }
+    let confirmed = nanosecondsPerOperation(1) {
+      blackHole((try? source.snapshot()).map { Analysis($0).deadlocks.count } ?? 0)
+    }
+    print("Segment reads (default capacities: 1024 task slots, 4096 resource slots; 200 tasks live)")
+    print("  snapshot \(milliseconds(snapshot)), snapshot + analysis \(milliseconds(confirmed))\n")
+    gate.unlock()
+    for task in parked { task.join() }
+  }
+
+  // MARK: Helpers
+
+  static func nanosecondsPerOperation(_ operations: Int, _ body: () -> Void) -> Double {
+    body()  // warm up
+    var best = Double.infinity
+    for _ in 0..<rounds {
+      let start = now()
+      body()
+      best = min(best, Double(now() - start) / Double(operations))
+    }
+    return best
+  }
+
+  static func now() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+  }
+
+  static func row(_ name: String, _ nanoseconds: Double, baseline: Double) {
+    let padded = name + String(repeating: " ", count: max(0, 34 - name.count))
+    let ratio = nanoseconds / baseline
+    print("  \(padded) \(format(nanoseconds, digits: 2)) ns/op   \(format(ratio, digits: 2))x")
+  }
+
+  static func milliseconds(_ nanoseconds: Double) -> String {
+    format(nanoseconds / 1e6, digits: 2) + " ms"
+  }
+
+  static func format(_ value: Double, digits: Int) -> String {
+    let scale = Double((0..<digits).reduce(1) { result, _ in result * 10 })
+    let rounded = (value * scale).rounded() / scale
+    return "\(rounded)"
+  }
+}
+
+@inline(never)
+func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }

@@ -1,0 +1,1 @@
+BenchmarkSuite.runAll()
