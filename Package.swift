@@ -27,13 +27,17 @@ let package = Package(
     .target(name: "Deadtop", dependencies: ["DeadtopABI"]),
     // Sources that turn a segment (or /proc) into a Snapshot: thin, I/O only.
     .target(name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopCore"]),
+    // A C shim over ncursesw.
+    .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+    // The live view: screen model, views, keys and themes (pure), and the ncurses backend.
+    .target(name: "DeadtopTUI", dependencies: ["DeadtopCore", "CNcurses"]),
     .target(name: "DemoScenarios", dependencies: ["Deadtop"], path: "demo/Scenarios"),
     .executableTarget(
       name: "DeadtopDemoRunner", dependencies: ["DemoScenarios"], path: "demo/Runner"),
     .executableTarget(
       name: "DeadtopCLI",
       dependencies: [
-        "DeadtopCore", "DeadtopReader", "DemoScenarios",
+        "DeadtopCore", "DeadtopReader", "DeadtopTUI", "DemoScenarios",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "DeadtopCoreTests", dependencies: ["DeadtopCore"]),
@@ -41,6 +45,7 @@ let package = Package(
       name: "DeadtopTests", dependencies: ["Deadtop", "DeadtopABI", "DeadtopReader", "DeadtopCore"]),
     .testTarget(
       name: "DeadtopReaderTests", dependencies: ["DeadtopReader", "DeadtopABI", "DeadtopCore"]),
+    .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore"]),
   ],
   swiftLanguageModes: [.v6]

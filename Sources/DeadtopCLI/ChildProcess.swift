@@ -9,16 +9,20 @@ final class ChildProcess {
   private let output: Int32
   private var exitStatus: Int32?
 
-  init(executable: String, arguments: [String]) throws {
+  /// With `capturesErrors`, standard error comes back through the same pipe (the live
+  /// view owns the terminal); otherwise it is shared with deadtop's.
+  init(executable: String, arguments: [String], capturesErrors: Bool = false) throws {
     var pipeEnds: [Int32] = [0, 0]
     guard pipe(&pipeEnds) == 0 else { throw CommandFailure("cannot create a pipe") }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+    if capturesErrors { posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2) }
     posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
     // The child starts with no blocked signals and default handlers, whatever ours are,
-    // so that terminate() can end it.
+    // so that terminate() can end it; in its own process group, so that Ctrl-C reaches
+    // deadtop, which then ends the child itself.
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -30,7 +34,9 @@ final class ChildProcess {
     sigaddset(&defaults, SIGINT)
     posix_spawnattr_setsigmask(&attributes, &noSignals)
     posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var child = pid_t()

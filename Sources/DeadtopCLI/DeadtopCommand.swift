@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeadtopCore
 import DeadtopReader
+import DeadtopTUI
 
 #if canImport(Glibc)
   import Glibc
@@ -59,14 +60,25 @@ struct DeadtopCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("The process to watch.", valueName: "pid"))
   var attach: Int32?
 
-  @Flag(help: "Print one report and exit (until the live view exists, this is what attach does).")
+  @Flag(help: "Print one report and exit, instead of the live view.")
   var once = false
 
   @OptionGroup var report: ReportOptions
+  @OptionGroup var live: LiveViewOptions
 
   func run() throws {
     guard let pid = attach else {
       throw CleanExit.helpRequest(self)
+    }
+    if !once && report.format == .text {
+      do {
+        try LiveSession.checkTerminal()
+        let source = try Attach.source(of: pid)
+        try LiveSession(target: source, demo: nil, options: try live.sessionOptions()).run()
+        return
+      } catch let unavailable as LiveViewUnavailable {
+        Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
+      }
     }
     let analysis = try Attach.analysis(of: pid)
     Output.standardOutput(report.render(analysis))
@@ -97,10 +109,14 @@ enum Attach {
   /// Opens the segment of `pid`, waiting briefly for one still being created, and
   /// returns a confirmed analysis.
   static func analysis(of pid: Int32) throws -> Analysis {
+    try source(of: pid).confirmedAnalysis()
+  }
+
+  static func source(of pid: Int32) throws -> SegmentSource {
     var attempts = 0
     while true {
       do {
-        return try SegmentSource(pid: pid).confirmedAnalysis()
+        return try SegmentSource(pid: pid)
       } catch AttachError.notReady(let path) {
         attempts += 1
         if attempts >= 20 { throw AttachError.notReady(path: path) }

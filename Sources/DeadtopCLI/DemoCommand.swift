@@ -1,22 +1,28 @@
 import ArgumentParser
 import DeadtopCore
 import DeadtopReader
+import DeadtopTUI
 import DemoScenarios
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// `deadtop demo [NAME]`: runs a scenario as a child process, attaches to it, and
-/// reports what it sees.
+/// `deadtop demo [NAME]`: runs a scenario as a child process and attaches to it: the
+/// live view on a terminal (a menu without NAME), otherwise the report.
 struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
     abstract: "Run a classic deadlock as a child process and attach to it.",
-    discussion: "Without NAME, runs 'abba'. The same scenarios run standalone with deadtop-demo.")
+    discussion: """
+      On a terminal, shows the live view (without NAME, a menu of the scenarios first). \
+      With --once, --json or --dot, or without a terminal, waits for the deadlock (or the \
+      fixed variant's end) and prints the report; without NAME it runs 'abba'. The same \
+      scenarios run standalone with deadtop-demo.
+      """)
 
   @Argument(help: "The scenario (see --list).")
-  var name: String = "abba"
+  var name: String?
 
   @Flag(help: "Run the variant that does not deadlock.")
   var fixed = false
@@ -27,10 +33,14 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "Give up waiting for a deadlock after this many seconds.")
   var timeout: Double = 10
 
+  @Flag(help: "Print the report instead of the live view.")
+  var once = false
+
   @OptionGroup var report: ReportOptions
+  @OptionGroup var live: LiveViewOptions
 
   func validate() throws {
-    if !list && Scenarios.named(name) == nil {
+    if let name, Scenarios.named(name) == nil {
       throw ValidationError("no scenario named '\(name)'\n\n" + ScenarioRunner.list())
     }
     if !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -41,7 +51,45 @@ struct DemoCommand: ParsableCommand {
       Output.standardOutput(ScenarioRunner.list() + "\n")
       return
     }
-    let scenario = Scenarios.named(name)!
+    if !once && report.format == .text {
+      do {
+        try LiveSession.checkTerminal()
+        try runLive()
+        return
+      } catch let unavailable as LiveViewUnavailable {
+        Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
+      }
+    }
+    try runReport(Scenarios.named(name ?? "abba")!)
+  }
+
+  /// The live view, with the menu and keys to restart or switch to the fixed variant.
+  private func runLive() throws {
+    var current: DemoTarget?
+    let hooks = DemoHooks(
+      menu: Scenarios.all.map { Frame.MenuEntry(name: $0.name, summary: $0.summary) },
+      launch: { name, fixed in
+        current?.stop()
+        let target = try DemoTarget(scenario: name, fixed: fixed)
+        current = target
+        return target
+      },
+      stop: {
+        current?.stop()
+        current = nil
+      })
+    defer { current?.stop() }
+    let options = try live.sessionOptions()
+    var initial: DemoTarget?
+    if let name {
+      initial = try DemoTarget(scenario: name, fixed: fixed)
+      current = initial
+    }
+    let title = name.map { $0 + (fixed ? " (fixed)" : "") }
+    try LiveSession(target: initial, demo: hooks, options: options, demoTitle: title).run()
+  }
+
+  private func runReport(_ scenario: Scenario) throws {
     var arguments = ["scenario", scenario.name, "--stay"]
     if fixed { arguments.append("--fixed") }
     let child = try ChildProcess(executable: currentExecutable(), arguments: arguments)
@@ -86,6 +134,54 @@ struct DemoCommand: ParsableCommand {
       }
     }
   }
+}
+
+/// A scenario running as a child for the live view; its output and errors are kept,
+/// not printed, because the live view owns the terminal.
+final class DemoTarget: LiveTarget {
+  let child: ChildProcess
+  private var source: SegmentSource?
+  private var output = ""
+
+  struct Ended: Error, CustomStringConvertible {
+    let status: Int32
+    let lastLine: String
+    var description: String {
+      "exit status \(status)" + (lastLine.isEmpty ? "" : ": \(lastLine)")
+    }
+  }
+
+  var pid: Int32 { child.pid }
+
+  init(scenario: String, fixed: Bool) throws {
+    var arguments = ["scenario", scenario, "--stay"]
+    if fixed { arguments.append("--fixed") }
+    child = try ChildProcess(executable: currentExecutable(), arguments: arguments, capturesErrors: true)
+    // The segment appears when the scenario first uses the runtime.
+    let deadline = monotonicSeconds() + 5
+    while source == nil && monotonicSeconds() < deadline && child.status == nil {
+      output += child.read(waitingUpTo: 20)
+      source = try? SegmentSource(pid: child.pid)
+    }
+    if source == nil {
+      let status = child.status
+      child.terminate()
+      throw CommandFailure("scenario \(scenario) did not start (status \(status.map(String.init) ?? "none"))")
+    }
+  }
+
+  func snapshot() throws -> Snapshot {
+    output += child.read(waitingUpTo: 0)
+    if let status = child.status {
+      output += child.read(waitingUpTo: 0)
+      let lines = output.split(separator: "\n").filter { !$0.hasPrefix("\t") && !$0.isEmpty }
+      let fatal = lines.last { $0.hasPrefix("fatal error") } ?? lines.last ?? ""
+      throw Ended(status: status, lastLine: String(fatal))
+    }
+    return try source!.snapshot()
+  }
+
+  func stop() { child.terminate() }
 }
 
 /// The runner behind `deadtop demo`, started as `deadtop scenario NAME`.

@@ -61,7 +61,7 @@ public enum TextReport {
     ]
   }
 
-  static func describe(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> [String] {
+  public static func describe(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> [String] {
     let snapshot = analysis.snapshot
     var out: [String] = []
     switch deadlock.kind {
@@ -137,7 +137,7 @@ public enum TextReport {
     }
   }
 
-  static func describe(task: TaskInfo, in analysis: Analysis) -> [String] {
+  public static func describe(task: TaskInfo, in analysis: Analysis) -> [String] {
     let snapshot = analysis.snapshot
     var title = "  \(snapshot.label(task: task.id))"
     if task.osThreadID != 0 { title += " (tid \(task.osThreadID))" }
@@ -171,7 +171,7 @@ public enum TextReport {
   }
 
   /// `, held by task 3 "b"` and `, behind queued writer task 4 "w"`: who must act first.
-  static func blockers(of task: TaskID, in analysis: Analysis) -> String {
+  public static func blockers(of task: TaskID, in analysis: Analysis) -> String {
     let snapshot = analysis.snapshot
     var heldBy: [String] = []
     var behind: [String] = []

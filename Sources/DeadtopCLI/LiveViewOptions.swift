@@ -1,0 +1,64 @@
+import ArgumentParser
+import DeadtopReader
+import DeadtopTUI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension SegmentSource: LiveTarget {}
+
+/// The live view's options, shared by attach and demo.
+struct LiveViewOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Refresh interval of the live view, in milliseconds.", valueName: "ms"))
+  var interval: Int = 500
+
+  @Option(
+    help: ArgumentHelp("Colour theme: a name or a .theme file (themes/README.md).", valueName: "name|path"))
+  var theme: String?
+
+  @Option(help: ArgumentHelp("Look for themes here first.", valueName: "dir"))
+  var themesDir: String?
+
+  @Flag(help: "No colour (also when NO_COLOR is set).")
+  var noColor = false
+
+  @Option(
+    help: ArgumentHelp("Show tasks waiting longer than this in the warning style.", valueName: "seconds"))
+  var longWait: Double = 5
+
+  func validate() throws {
+    guard (50...60_000).contains(interval) else {
+      throw ValidationError("--interval must be between 50 and 60000 milliseconds")
+    }
+    guard longWait > 0 else { throw ValidationError("--long-wait must be a positive number of seconds") }
+  }
+
+  func sessionOptions() throws -> LiveOptions {
+    let glyphs = prepareLocale()
+    let directories = ThemeCatalog.searchDirectories(
+      themesDirectory: themesDir, executable: currentExecutable())
+    let catalog = ThemeCatalog.load(from: directories)
+    var themes = catalog.themes
+    var index = 0
+    if let theme {
+      switch catalog.theme(named: theme) {
+      case .success(let chosen):
+        if let existing = themes.firstIndex(where: { $0.name == chosen.name }) {
+          themes[existing] = chosen
+          index = existing
+        } else {
+          themes.append(chosen)
+          index = themes.count - 1
+        }
+      case .failure(let error):
+        throw CommandFailure(error.message)
+      }
+    }
+    let noColorEnvironment = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
+    return LiveOptions(
+      refreshMilliseconds: interval, longWaitSeconds: longWait, themes: themes, themeIndex: index,
+      useColor: !(noColor || noColorEnvironment), glyphs: glyphs,
+      startupMessage: catalog.problems.first)
+  }
+}

@@ -1,0 +1,114 @@
+import DeadtopCore
+
+/// One row of the tasks table, already worded.
+public struct TaskRow: Sendable, Equatable {
+  public var id: TaskID
+  public var tid: String
+  public var name: String
+  public var state: String
+  public var wait: String
+  public var waitSeconds: Double?
+  public var holds: String
+  public var holdCount: Int
+  public var site: String
+  public var deadlocked: Bool
+  public var longWait: Bool
+  public var ended: Bool
+
+  var searchText: String {
+    "\(id) \(tid) \(name) \(state) \(wait) \(holds) \(site)".lowercased()
+  }
+}
+
+/// One row of the resources table.
+public struct ResourceRow: Sendable, Equatable {
+  public var id: ResourceID
+  public var kind: String
+  public var name: String
+  public var holders: String
+  public var holderCount: Int
+  public var waiters: String
+  public var waiterCount: Int
+  public var site: String
+  public var inDeadlock: Bool
+
+  var searchText: String { "\(id) \(kind) \(name) \(holders) \(waiters) \(site)".lowercased() }
+}
+
+public enum Rows {
+  public static func tasks(_ analysis: Analysis, state: AppState, longWaitSeconds: Double) -> [TaskRow] {
+    let snapshot = analysis.snapshot
+    var rows = snapshot.tasks.map { task -> TaskRow in
+      var wait = ""
+      var seconds: Double?
+      if let current = task.wait {
+        wait = snapshot.describe(wait: current) + TextReport.blockers(of: task.id, in: analysis)
+        seconds = snapshot.seconds(since: current.sinceNanoseconds)
+      }
+      let holds =
+        task.holds.map { snapshot.describe(hold: $0) }
+        + (task.unlistedHolds > 0 ? ["+\(task.unlistedHolds) more"] : [])
+      let site = task.wait?.site ?? task.holds.last?.site ?? task.spawnSite
+      let deadlocked = analysis.deadlocked.contains(task.id)
+      return TaskRow(
+        id: task.id, tid: task.osThreadID == 0 ? "-" : "\(task.osThreadID)", name: task.name,
+        state: task.state.rawValue, wait: wait, waitSeconds: seconds,
+        holds: holds.joined(separator: ", "), holdCount: task.holds.count + task.unlistedHolds,
+        site: site.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "",
+        deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
+        ended: task.state == .ended)
+    }
+    if !state.filter.isEmpty {
+      let needle = state.filter.lowercased()
+      rows = rows.filter { $0.searchText.contains(needle) }
+    }
+    rows.sort { a, b in
+      let ordered: Bool
+      switch state.sort {
+      case .id: ordered = a.id < b.id
+      case .name: ordered = (a.name, a.id) < (b.name, b.id)
+      case .state: ordered = (a.deadlocked ? 0 : 1, a.state, a.id) < (b.deadlocked ? 0 : 1, b.state, b.id)
+      case .wait: ordered = (a.waitSeconds ?? -1, a.id) > (b.waitSeconds ?? -1, b.id)
+      case .holds: ordered = (a.holdCount, a.id) > (b.holdCount, b.id)
+      }
+      return state.sortDescending ? !ordered : ordered
+    }
+    return rows
+  }
+
+  public static func resources(_ analysis: Analysis, state: AppState) -> [ResourceRow] {
+    let snapshot = analysis.snapshot
+    var deadlocked = Set<ResourceID>()
+    for deadlock in analysis.deadlocks { deadlocked.formUnion(analysis.resources(of: deadlock)) }
+    var rows = snapshot.resources.map { resource -> ResourceRow in
+      let holders = analysis.holders[resource.id] ?? []
+      let waiters = analysis.waiters[resource.id] ?? []
+      return ResourceRow(
+        id: resource.id, kind: resource.kind.rawValue, name: snapshot.name(resource: resource.id),
+        holders: holders.map { holder in
+          snapshot.name(task: holder.task) + (holder.hold.mode == .shared ? " (read)" : "")
+        }.joined(separator: ", "),
+        holderCount: holders.count,
+        waiters: waiters.map { snapshot.name(task: $0) }.joined(separator: ", "),
+        waiterCount: waiters.count,
+        site: resource.site.map { "\($0.file):\($0.line)" } ?? "",
+        inDeadlock: deadlocked.contains(resource.id))
+    }
+    if !state.filter.isEmpty {
+      let needle = state.filter.lowercased()
+      rows = rows.filter { $0.searchText.contains(needle) }
+    }
+    rows.sort { a, b in
+      let ordered: Bool
+      switch state.sort {
+      case .id: ordered = a.id < b.id
+      case .name: ordered = (a.name, a.id) < (b.name, b.id)
+      case .state: ordered = (a.inDeadlock ? 0 : 1, a.kind, a.id) < (b.inDeadlock ? 0 : 1, b.kind, b.id)
+      case .wait: ordered = (a.waiterCount, a.id) > (b.waiterCount, b.id)
+      case .holds: ordered = (a.holderCount, a.id) > (b.holderCount, b.id)
+      }
+      return state.sortDescending ? !ordered : ordered
+    }
+    return rows
+  }
+}

@@ -1,0 +1,206 @@
+import DeadtopCore
+import Testing
+
+@testable import DeadtopTUI
+
+/// An AB-BA deadlock beside a healthy server task and a long wait, as in a real process.
+func bankAnalysis() -> Analysis {
+  let now: UInt64 = 100_000_000_000
+  func site(_ line: UInt32) -> CallSite {
+    CallSite(file: "Bank/Transfer.swift", line: line, function: "move()")
+  }
+  let tasks = [
+    TaskInfo(id: 1, osThreadID: 500, name: "main", state: .running),
+    TaskInfo(
+      id: 2, osThreadID: 501, name: "pay-alice-bob", state: .blocked,
+      wait: Wait(
+        kind: .mutex, target: .resource(11), sinceNanoseconds: now - 3_000_000_000, sequence: 1,
+        site: site(23)),
+      holds: [Hold(resource: 10, mode: .exclusive, site: site(21))]),
+    TaskInfo(
+      id: 3, osThreadID: 502, name: "pay-bob-alice", state: .blocked,
+      wait: Wait(
+        kind: .mutex, target: .resource(10), sinceNanoseconds: now - 3_000_000_000, sequence: 2,
+        site: site(23)),
+      holds: [Hold(resource: 11, mode: .exclusive, site: site(21))]),
+    TaskInfo(
+      id: 4, osThreadID: 503, name: "auditor", state: .running, holds: [Hold(resource: 12, mode: .shared)]),
+    TaskInfo(
+      id: 5, osThreadID: 504, name: "reporter", state: .blocked,
+      wait: Wait(
+        kind: .writeLock, target: .resource(12), sinceNanoseconds: now - 9_000_000_000, sequence: 3,
+        site: site(40))),
+    TaskInfo(
+      id: 6, osThreadID: 505, name: "old-worker", state: .ended, endedAtNanoseconds: now - 1_000_000_000),
+  ]
+  let resources = [
+    ResourceInfo(id: 10, kind: .mutex, name: "account-alice", site: site(5)),
+    ResourceInfo(id: 11, kind: .mutex, name: "account-bob", site: site(6)),
+    ResourceInfo(id: 12, kind: .rwMutex, name: "ledger", site: site(7)),
+  ]
+  return Analysis(
+    Snapshot(
+      process: ProcessSummary(
+        pid: 4242, name: "bank", source: .runtime, abiVersion: 1, startedAtNanoseconds: now - 60_000_000_000),
+      takenAtNanoseconds: now, tasks: tasks, resources: resources))
+}
+
+func render(_ state: AppState = AppState(), width: Int = 80, height: Int = 24, glyphs: Glyphs = .unicode)
+  -> Screen
+{
+  Renderer.render(state, Frame(analysis: bankAnalysis(), glyphs: glyphs), width: width, height: height)
+}
+
+/// The first row containing `text`. (A function of the screen's lines, so that a
+/// failing expectation prints lines, not every cell.)
+func row(_ screen: Screen, containing text: String) -> Int? {
+  let lines = (0..<screen.height).map(screen.line)
+  return lines.firstIndex { $0.contains(text) }
+}
+
+@Suite struct ScreenTests {
+  @Test(arguments: [(80, 24), (120, 40)])
+  func theTasksViewMarksTheDeadlock(size: (Int, Int)) throws {
+    let screen = render(width: size.0, height: size.1)
+    #expect(screen.line(0).contains("deadtop  bank (pid 4242)"))
+    #expect(screen.line(1).contains("Tasks: 6 (2 running, 3 blocked, 1 ended)"))
+    #expect(screen.line(2).contains("✖ DEADLOCK: 1 found (1 certain), 2 tasks stuck: others run on"))
+    #expect(screen.role(ofRow: 2) == .banner)
+    #expect(screen.line(4).contains("NAME"))
+    let alice = try #require(row(screen, containing: "pay-alice-bob"))
+    #expect(screen.line(alice).hasPrefix("✖"))
+    #expect(screen.line(alice).contains("lock mutex \"account-bob\""))
+    #expect(screen.role(ofRow: alice) == .deadlock)
+    let reporter = try #require(row(screen, containing: "reporter"))
+    #expect(screen.role(ofRow: reporter) == .warning, "a 9 s wait is long")
+    let ended = try #require(row(screen, containing: "old-worker"))
+    #expect(screen.role(ofRow: ended) == .ended)
+    // The first row is selected.
+    #expect(screen.role(ofRow: 5) == .selected)
+    #expect(screen.line(size.1 - 1).hasPrefix("F1Help EnterDetails"))
+    if size.0 >= 100 {
+      #expect(screen.line(4).contains("TID"))
+      #expect(screen.line(alice).contains("Transfer.swift:23"))
+    }
+  }
+
+  @Test(arguments: [(80, 24), (120, 40)])
+  func theResourcesViewShowsHoldersAndWaiters(size: (Int, Int)) throws {
+    var state = AppState()
+    state.view = .resources
+    let screen = render(state, width: size.0, height: size.1)
+    let bob = try #require(row(screen, containing: "account-bob"))
+    #expect(screen.line(bob).contains("pay-bob-alice"))
+    #expect(screen.line(bob).contains("pay-alice-bob"))
+    let ledger = try #require(row(screen, containing: "ledger"))
+    #expect(screen.line(ledger).contains("auditor (read)"))
+    #expect(screen.line(ledger).contains("rwmutex"))
+    #expect(screen.role(ofRow: try #require(row(screen, containing: "account-alice"))) != .normal)
+  }
+
+  @Test(arguments: [(80, 24), (120, 40)])
+  func theDeadlocksViewDrawsTheChain(size: (Int, Int)) throws {
+    var state = AppState()
+    state.view = .deadlocks
+    let screen = render(state, width: size.0, height: size.1)
+    let title = try #require(row(screen, containing: "Deadlock 1: cycle of 2 tasks (certain)"))
+    #expect(screen.role(ofRow: title) == .deadlock)
+    #expect(screen.text.contains("[pay-alice-bob] ─wants─▶ mutex \"account-bob\" ─held by─▶ [pay-bob-alice]"))
+    #expect(screen.text.contains("Transfer.swift:21"))
+  }
+
+  @Test func detailsOfATaskListEverything() throws {
+    var state = AppState()
+    state.detail = .task(2)
+    let screen = render(state, width: 120, height: 40)
+    #expect(screen.text.contains("task 2 \"pay-alice-bob\""))
+    #expect(
+      screen.text.contains("holds:   mutex \"account-alice\", acquired at Bank/Transfer.swift:21 in move()"))
+    #expect(screen.text.contains("waiting: lock mutex \"account-bob\" at Bank/Transfer.swift:23 in move()"))
+    #expect(screen.text.contains("needs all of: task 3 \"pay-bob-alice\""))
+    #expect(screen.text.contains("DEADLOCKED"))
+  }
+
+  @Test func detailsOfALockListHoldersAndWaiters() throws {
+    var state = AppState()
+    state.detail = .resource(12)
+    let screen = render(state, width: 120, height: 40)
+    #expect(screen.text.contains("rwmutex \"ledger\""))
+    #expect(screen.text.contains("task 4 \"auditor\" (read)"))
+    #expect(screen.text.contains("task 5 \"reporter\" wants write-lock for 9.0s, at Bank/Transfer.swift:40"))
+  }
+
+  @Test func aFilterNarrowsTheRows() throws {
+    var state = AppState()
+    state.filter = "alice"
+    let screen = render(state)
+    #expect(row(screen, containing: "pay-alice-bob") != nil)
+    #expect(row(screen, containing: "pay-bob-alice") != nil, "it waits for account-alice")
+    #expect(row(screen, containing: "reporter") == nil)
+    #expect(row(screen, containing: "auditor") == nil)
+    #expect(screen.line(3).hasSuffix("/alice"))
+    state.filter = "nothing-matches"
+    #expect(render(state).text.contains("No task matches /nothing-matches"))
+  }
+
+  @Test func pausedIsShownInTheHeader() {
+    var state = AppState()
+    state.paused = true
+    let screen = render(state)
+    #expect(screen.line(0).hasSuffix("PAUSED"))
+  }
+
+  @Test func aTinyTerminalSaysSo() {
+    let screen = render(width: 39, height: 9)
+    #expect(screen.line(0) == "Terminal too small: 39x9")
+    let smallest = render(width: 40, height: 10)
+    #expect(smallest.line(0).contains("deadtop"))
+    #expect(render(width: 1, height: 1).line(0) == "T")
+    #expect(render(width: 0, height: 0).text == "")
+  }
+
+  @Test func asciiGlyphsWithoutUTF8() {
+    var state = AppState()
+    state.view = .deadlocks
+    let screen = render(state, width: 120, height: 40, glyphs: .ascii)
+    #expect(screen.text.contains("[pay-alice-bob] -wants-> mutex \"account-bob\""))
+    #expect(!screen.text.unicodeScalars.contains { $0.value > 127 })
+    #expect(render(width: 120, height: 40, glyphs: .ascii).text.contains("X 2"))
+  }
+
+  @Test func theHelpListsEveryKey() {
+    var state = AppState()
+    state.showingHelp = true
+    let screen = render(state, width: 120, height: 40)
+    for entry in KeyMap.help { #expect(screen.text.contains(entry.meaning)) }
+  }
+
+  @Test func laterViewsSayWhatTheyWillShow() {
+    for view in [ViewKind.lockOrder, .schedtrace, .events] {
+      var state = AppState()
+      state.view = view
+      #expect(render(state).text.contains(view.title))
+    }
+  }
+
+  @Test func theDemoMenuListsScenarios() throws {
+    var state = AppState()
+    state.inMenu = true
+    state.menuSelection = 1
+    let frame = Frame(
+      analysis: nil,
+      menu: [.init(name: "abba", summary: "AB-BA"), .init(name: "double-lock", summary: "twice")])
+    let screen = Renderer.render(state, frame, width: 80, height: 24)
+    #expect(screen.line(0).contains("choose a scenario"))
+    let selected = try #require(row(screen, containing: "double-lock"))
+    #expect(screen.role(ofRow: selected) == .selected)
+  }
+
+  @Test func anExitedProcessKeepsItsLastSnapshot() {
+    let frame = Frame(
+      analysis: bankAnalysis(), exitedNote: "process 4242 has exited: showing its last snapshot.")
+    let screen = Renderer.render(AppState(), frame, width: 80, height: 24)
+    #expect(screen.line(2).contains("has exited"))
+    #expect(row(screen, containing: "pay-alice-bob") != nil)
+  }
+}
