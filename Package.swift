@@ -9,6 +9,7 @@ let package = Package(
     // The pure analysis and the segment reader, for tools (and the benchmarks).
     .library(name: "DeadtopCore", targets: ["DeadtopCore"]),
     .library(name: "DeadtopReader", targets: ["DeadtopReader"]),
+    .library(name: "DeadtopTUI", targets: ["DeadtopTUI"]),
     // The monitor. The target has another name: `Deadtop` and `deadtop` collide on
     // case-insensitive file systems.
     .executable(name: "deadtop", targets: ["DeadtopCLI"]),

@@ -29,6 +29,8 @@ public struct Snapshot: Sendable, Equatable {
   }
 
   public func task(_ id: TaskID) -> TaskInfo? { taskIndex[id].map { tasks[$0] } }
+  /// Where the task is in `tasks`.
+  public func position(of id: TaskID) -> Int? { taskIndex[id] }
   public func resource(_ id: ResourceID) -> ResourceInfo? { resourceIndex[id].map { resources[$0] } }
 
   private static func index<Item: Identifiable>(_ items: [Item]) -> [Item.ID: Int] {

@@ -90,14 +90,19 @@ public final class LiveSession {
       signal(SIGHUP, SIG_DFL)
     }
     refresh(force: true)
+    // Draw only when something changed: a new snapshot, a key, a resize.
+    var needsDrawing = true
     while !stopRequested.load(ordering: .relaxed) {
-      refresh(force: false)
+      if refresh(force: false) { needsDrawing = true }
       let size = terminal.size
       let frame = currentFrame
-      terminal.draw(Renderer.render(state, frame, width: size.width, height: size.height))
-      guard let key = terminal.key(waitingUpTo: 50), let action = KeyMap.action(for: key, in: state) else {
-        continue
+      if needsDrawing {
+        terminal.draw(Renderer.render(state, frame, width: size.width, height: size.height))
+        needsDrawing = false
       }
+      guard let key = terminal.key(waitingUpTo: 50) else { continue }
+      needsDrawing = true
+      guard let action = KeyMap.action(for: key, in: state) else { continue }
       if action == .quit { break }
       perform(action, frame: frame, size: size, terminal: terminal)
     }
@@ -116,10 +121,12 @@ public final class LiveSession {
 
   /// Takes a snapshot when the interval has passed. A deadlock is shown only once two
   /// consecutive snapshots agree on it.
-  private func refresh(force: Bool) {
-    guard let target, exitedNote == nil, !state.paused || analysis == nil else { return }
+  /// Returns whether it took one.
+  @discardableResult
+  private func refresh(force: Bool) -> Bool {
+    guard let target, exitedNote == nil, !state.paused || analysis == nil else { return false }
     let now = monotonicSeconds()
-    guard force || now - lastRefresh >= Double(options.refreshMilliseconds) / 1000 else { return }
+    guard force || now - lastRefresh >= Double(options.refreshMilliseconds) / 1000 else { return false }
     lastRefresh = now
     do {
       if previous == nil { previous = try target.snapshot() }
@@ -130,6 +137,7 @@ public final class LiveSession {
       exitedNote = "process \(target.pid) has exited: showing its last snapshot. \(error)"
       if analysis == nil, let previous { analysis = Analysis(previous) }
     }
+    return true
   }
 
   private func perform(_ action: Action, frame: Frame, size: (width: Int, height: Int), terminal: Terminal) {

@@ -82,7 +82,7 @@ public enum Renderer {
     guard let analysis = frame.analysis else { return 0 }
     if let detail = state.detail { return wrap(detailLines(detail, analysis, frame), width: width).count }
     switch state.view {
-    case .tasks: return Rows.tasks(analysis, state: state, longWaitSeconds: frame.longWaitSeconds).count
+    case .tasks: return Rows.taskOrder(analysis, state: state, longWaitSeconds: frame.longWaitSeconds).count
     case .resources: return Rows.resources(analysis, state: state).count
     case .deadlocks: return wrap(deadlockLines(analysis, frame), width: width).count
     default: return 0
@@ -96,8 +96,8 @@ public enum Renderer {
     guard let analysis = frame.analysis else { return nil }
     switch state.view {
     case .tasks:
-      let rows = Rows.tasks(analysis, state: state, longWaitSeconds: frame.longWaitSeconds)
-      return rows.indices.contains(state.selected(.tasks)) ? .task(rows[state.selected(.tasks)].id) : nil
+      let order = Rows.taskOrder(analysis, state: state, longWaitSeconds: frame.longWaitSeconds)
+      return order.indices.contains(state.selected(.tasks)) ? .task(order[state.selected(.tasks)]) : nil
     case .resources:
       let rows = Rows.resources(analysis, state: state)
       return rows.indices.contains(state.selected(.resources))
@@ -124,12 +124,12 @@ public enum Renderer {
       screen.put(paused, column: width - paused.count, row: 0, role: .banner)
     }
 
-    let tasks = snapshot.tasks
-    let counts = TaskState.allCases.map { state in
-      "\(tasks.filter { $0.state == state }.count) \(state.rawValue)"
-    }
+    var byState: [TaskState: Int] = [:]
+    for index in snapshot.tasks.indices { byState[snapshot.tasks[index].state, default: 0] += 1 }
+    let counts = TaskState.allCases.map { "\(byState[$0] ?? 0) \($0.rawValue)" }
     let summary =
-      " Tasks: \(tasks.count) (" + counts.joined(separator: ", ") + ")  Locks: \(snapshot.resources.count)"
+      " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ")
+      + ")  Locks: \(snapshot.resources.count)"
       + "  acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
       + "blocked \(snapshot.counters.blocks)"
     screen.put(summary.fitted(to: width, glyphs: frame.glyphs), column: 0, row: 1)
@@ -248,7 +248,7 @@ public enum Renderer {
   }
 
   static func drawTasks(_ screen: inout Screen, _ state: AppState, _ frame: Frame, _ analysis: Analysis) {
-    let rows = Rows.tasks(analysis, state: state, longWaitSeconds: frame.longWaitSeconds)
+    let order = Rows.taskOrder(analysis, state: state, longWaitSeconds: frame.longWaitSeconds)
     let width = screen.width
     let narrow = width < 100
     var fixed: [(String, Int, SortColumn?)] = [(" ", 1, nil), ("ID", 4, .id)]
@@ -261,9 +261,10 @@ public enum Renderer {
     let columns = layout(fixed, flexible: flexible, width: width)
     drawColumnHeader(&screen, columns, state, frame.glyphs)
     let page = pageSize(height: screen.height)
-    let selected = min(state.selected(.tasks), max(0, rows.count - 1))
+    let selected = min(state.selected(.tasks), max(0, order.count - 1))
     let first = max(0, selected - page + 1)
-    for (offset, row) in rows.dropFirst(first).prefix(page).enumerated() {
+    for (offset, id) in order.dropFirst(first).prefix(page).enumerated() {
+      let row = Rows.taskRow(id, analysis, longWaitSeconds: frame.longWaitSeconds)
       let y = headerRows + offset
       let role: Role =
         row.deadlocked ? .deadlock : row.longWait ? .warning : row.ended ? .ended : .normal
@@ -276,7 +277,7 @@ public enum Renderer {
       drawCells(&screen, cells, columns, y: y, role: role, glyphs: frame.glyphs)
       if first + offset == selected { screen.paint(row: y, role: .selected) }
     }
-    if rows.isEmpty {
+    if order.isEmpty {
       screen.put(
         state.filter.isEmpty ? "No tasks." : "No task matches /\(state.filter)", column: 1, row: headerRows,
         role: .dim)

@@ -36,44 +36,82 @@ public struct ResourceRow: Sendable, Equatable {
 }
 
 public enum Rows {
-  public static func tasks(_ analysis: Analysis, state: AppState, longWaitSeconds: Double) -> [TaskRow] {
+  /// The tasks in the order and selection the state asks for. Sorting needs no
+  /// wording, so only the rows on screen are worded (10,000 tasks stay cheap); a
+  /// filter matches the worded row, so it words them all.
+  public static func taskOrder(_ analysis: Analysis, state: AppState, longWaitSeconds: Double) -> [TaskID] {
     let snapshot = analysis.snapshot
-    var rows = snapshot.tasks.map { task -> TaskRow in
-      var wait = ""
-      var seconds: Double?
-      if let current = task.wait {
-        wait = snapshot.describe(wait: current) + TextReport.blockers(of: task.id, in: analysis)
-        seconds = snapshot.seconds(since: current.sinceNanoseconds)
+    struct Key {
+      let id: TaskID
+      let name: String
+      let rank: Int
+      let state: String
+      let wait: Double
+      let holds: Int
+    }
+    var keys: [Key] = []
+    keys.reserveCapacity(snapshot.tasks.count)
+    let needle = state.filter.lowercased()
+    for index in snapshot.tasks.indices {
+      let task = snapshot.tasks[index]
+      if !needle.isEmpty
+        && !taskRow(task.id, analysis, longWaitSeconds: longWaitSeconds).searchText.contains(needle)
+      {
+        continue
       }
-      let holds =
-        task.holds.map { snapshot.describe(hold: $0) }
-        + (task.unlistedHolds > 0 ? ["+\(task.unlistedHolds) more"] : [])
-      let site = task.wait?.site ?? task.holds.last?.site ?? task.spawnSite
-      let deadlocked = analysis.deadlocked.contains(task.id)
-      return TaskRow(
-        id: task.id, tid: task.osThreadID == 0 ? "-" : "\(task.osThreadID)", name: task.name,
-        state: task.state.rawValue, wait: wait, waitSeconds: seconds,
-        holds: holds.joined(separator: ", "), holdCount: task.holds.count + task.unlistedHolds,
-        site: site.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "",
-        deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
-        ended: task.state == .ended)
+      keys.append(
+        Key(
+          id: task.id, name: task.name, rank: analysis.deadlocked.contains(task.id) ? 0 : 1,
+          state: task.state.rawValue,
+          wait: task.wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? -1,
+          holds: task.holds.count + task.unlistedHolds))
     }
-    if !state.filter.isEmpty {
-      let needle = state.filter.lowercased()
-      rows = rows.filter { $0.searchText.contains(needle) }
-    }
-    rows.sort { a, b in
+    keys.sort { a, b in
       let ordered: Bool
       switch state.sort {
       case .id: ordered = a.id < b.id
       case .name: ordered = (a.name, a.id) < (b.name, b.id)
-      case .state: ordered = (a.deadlocked ? 0 : 1, a.state, a.id) < (b.deadlocked ? 0 : 1, b.state, b.id)
-      case .wait: ordered = (a.waitSeconds ?? -1, a.id) > (b.waitSeconds ?? -1, b.id)
-      case .holds: ordered = (a.holdCount, a.id) > (b.holdCount, b.id)
+      case .state: ordered = (a.rank, a.state, a.id) < (b.rank, b.state, b.id)
+      case .wait: ordered = (a.wait, b.id) > (b.wait, a.id)
+      case .holds: ordered = (a.holds, b.id) > (b.holds, a.id)
       }
       return state.sortDescending ? !ordered : ordered
     }
-    return rows
+    return keys.map(\.id)
+  }
+
+  public static func tasks(_ analysis: Analysis, state: AppState, longWaitSeconds: Double) -> [TaskRow] {
+    taskOrder(analysis, state: state, longWaitSeconds: longWaitSeconds).map {
+      taskRow($0, analysis, longWaitSeconds: longWaitSeconds)
+    }
+  }
+
+  /// One task, worded for the table.
+  public static func taskRow(_ id: TaskID, _ analysis: Analysis, longWaitSeconds: Double) -> TaskRow {
+    let snapshot = analysis.snapshot
+    guard let task = snapshot.task(id) else {
+      return TaskRow(
+        id: id, tid: "-", name: "task \(id)", state: "gone", wait: "", waitSeconds: nil, holds: "",
+        holdCount: 0, site: "", deadlocked: false, longWait: false, ended: true)
+    }
+    var wait = ""
+    var seconds: Double?
+    if let current = task.wait {
+      wait = snapshot.describe(wait: current) + TextReport.blockers(of: task.id, in: analysis)
+      seconds = snapshot.seconds(since: current.sinceNanoseconds)
+    }
+    let holds =
+      task.holds.map { snapshot.describe(hold: $0) }
+      + (task.unlistedHolds > 0 ? ["+\(task.unlistedHolds) more"] : [])
+    let site = task.wait?.site ?? task.holds.last?.site ?? task.spawnSite
+    let deadlocked = analysis.deadlocked.contains(task.id)
+    return TaskRow(
+      id: task.id, tid: task.osThreadID == 0 ? "-" : "\(task.osThreadID)", name: task.name,
+      state: task.state.rawValue, wait: wait, waitSeconds: seconds,
+      holds: holds.joined(separator: ", "), holdCount: task.holds.count + task.unlistedHolds,
+      site: site.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "",
+      deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
+      ended: task.state == .ended)
   }
 
   public static func resources(_ analysis: Analysis, state: AppState) -> [ResourceRow] {

@@ -1,6 +1,7 @@
 import Deadtop
 import DeadtopCore
 import DeadtopReader
+import DeadtopTUI
 import Synchronization
 
 #if canImport(Glibc)
@@ -12,11 +13,16 @@ import Synchronization
 enum BenchmarkSuite {
   static let rounds = 7
 
+  static let groups: [(name: String, run: @Sendable () -> Void)] = [
+    ("locks", uncontendedLocks), ("analysis", analysisAndReports), ("screen", snapshotToScreen),
+    ("segment", segmentReads),
+  ]
+
+  /// All groups, or those named on the command line (`deadtop-bench analysis screen`).
   static func runAll() {
+    let chosen = Set(CommandLine.arguments.dropFirst())
     print("deadtop benchmarks (release build, best of \(rounds) rounds)\n")
-    uncontendedLocks()
-    analysisAndReports()
-    segmentReads()
+    for group in groups where chosen.isEmpty || chosen.contains(group.name) { group.run() }
   }
 
   // MARK: Uncontended lock + unlock
@@ -58,8 +64,9 @@ enum BenchmarkSuite {
 
   // MARK: Analysis and reports
 
-  /// A process of `tasks` tasks in chains of four that end in AB-BA cycles, half of
-  /// them running, with as many mutexes.
+  /// A busy process of `count` tasks and as many mutexes: half the tasks run holding a
+  /// lock, most of the rest wait for a running holder (or in a chain behind another
+  /// waiter), and one pair in every thousand is an AB-BA deadlock.
   static func syntheticSnapshot(tasks count: Int) -> Snapshot {
     var tasks: [TaskInfo] = []
     var resources: [ResourceInfo] = []
@@ -69,14 +76,21 @@ enum BenchmarkSuite {
     for index in 0..<count {
       let id = UInt64(index + 1)
       let holds = [Hold(resource: id, mode: .exclusive)]
-      if index % 2 == 1 {
+      if index % 2 == 0 {
         tasks.append(TaskInfo(id: id, name: "t\(index)", state: .running, holds: holds))
         continue
       }
-      // Even tasks wait for the next even task's lock; every fourth closes a pair.
-      let target = index % 4 == 2 ? UInt64(index - 1) : UInt64(index + 3)
-      let wait = Wait(
-        kind: .mutex, target: .resource(min(target, UInt64(count))), sequence: id)
+      let target: UInt64
+      if index % 1000 == 1 {
+        target = id + 2  // waits for the next odd task's lock ...
+      } else if index % 1000 == 3 {
+        target = id - 2  // ... which waits for this one's: AB-BA
+      } else if index % 4 == 1 {
+        target = id - 1  // a running holder
+      } else {
+        target = id - 2  // behind another waiter
+      }
+      let wait = Wait(kind: .mutex, target: .resource(target), sequence: id)
       tasks.append(TaskInfo(id: id, name: "t\(index)", state: .blocked, wait: wait, holds: holds))
     }
     return Snapshot(
@@ -93,10 +107,32 @@ enum BenchmarkSuite {
       let text = nanosecondsPerOperation(1) { blackHole(TextReport.render(analysis).count) }
       let json = nanosecondsPerOperation(1) { blackHole(JSONReport.render(analysis).count) }
       print(
-        "  \(count) tasks, \(count) mutexes: analysis \(milliseconds(analyse)), text report "
+        "  \(count) tasks, \(count) mutexes, \(analysis.deadlocks.count) deadlocks "
+          + "(\(analysis.deadlocked.count) tasks stuck): analysis \(milliseconds(analyse)), text report "
           + "\(milliseconds(text)), JSON report \(milliseconds(json))")
     }
     print("  target: analysis of 10,000 tasks and 10,000 resources under 10 ms\n")
+  }
+
+  // MARK: The live view
+
+  static func snapshotToScreen() {
+    print("Snapshot to screen (analysis + tasks view at 120x40, sorted by id)")
+    for count in [1_000, 10_000] {
+      let snapshot = syntheticSnapshot(tasks: count)
+      var state = AppState()
+      let full = nanosecondsPerOperation(1) {
+        let frame = Frame(analysis: Analysis(snapshot))
+        blackHole(Renderer.render(state, frame, width: 120, height: 40).cells.count)
+      }
+      state.view = .deadlocks
+      let deadlocks = nanosecondsPerOperation(1) {
+        let frame = Frame(analysis: Analysis(snapshot))
+        blackHole(Renderer.render(state, frame, width: 120, height: 40).cells.count)
+      }
+      print("  \(count) tasks: tasks view \(milliseconds(full)), deadlocks view \(milliseconds(deadlocks))")
+    }
+    print("  target: under 5 ms for 10,000 tasks\n")
   }
 
   // MARK: Reading the segment

@@ -1,0 +1,204 @@
+/// The wait-for graph on dense positions (arrays, not hash tables), so that the
+/// analysis stays linear with a small constant on 10,000 tasks.
+struct WaitGraph {
+  let ids: [TaskID]
+  let states: [TaskState]
+  /// For each blocked task with a known wait: the positions it needs, and whether all or any.
+  let needs: [[Int]]
+  let modes: [Analysis.Requirement.Mode?]
+
+  /// `ids` and `states` are in the order of `snapshot.tasks`.
+  init(
+    ids: [TaskID], states: [TaskState], requirements: [TaskID: Analysis.Requirement], snapshot: Snapshot
+  ) {
+    self.ids = ids
+    self.states = states
+    var needs = [[Int]](repeating: [], count: ids.count)
+    var modes = [Analysis.Requirement.Mode?](repeating: nil, count: ids.count)
+    for (index, id) in ids.enumerated() {
+      guard let requirement = requirements[id] else { continue }
+      modes[index] = requirement.mode
+      needs[index] = requirement.tasks.compactMap { snapshot.position(of: $0) }
+    }
+    self.needs = needs
+    self.modes = modes
+  }
+
+  /// The least fixpoint of "can progress": a task can progress if it is not blocked, or
+  /// its requirement is met by tasks that can progress. Ended tasks never act again.
+  /// Returns, per position, whether the task is deadlocked.
+  func deadlocked() -> [Bool] {
+    let count = ids.count
+    var canProgress = [Bool](repeating: false, count: count)
+    var remaining = [Int](repeating: 0, count: count)
+    let dependents = reversed()
+    var queue: [Int] = []
+    for index in 0..<count {
+      switch states[index] {
+      case .running:
+        canProgress[index] = true
+        queue.append(index)
+      case .ended:
+        continue
+      case .blocked:
+        guard let mode = modes[index], !(mode == .all && needs[index].isEmpty) else {
+          canProgress[index] = true
+          queue.append(index)
+          continue
+        }
+        remaining[index] = mode == .all ? needs[index].count : 1
+      }
+    }
+    while let next = queue.popLast() {
+      for dependent in dependents[next] where !canProgress[dependent] {
+        remaining[dependent] -= 1
+        if remaining[dependent] <= 0 {
+          canProgress[dependent] = true
+          queue.append(dependent)
+        }
+      }
+    }
+    return (0..<count).map { states[$0] == .blocked && !canProgress[$0] }
+  }
+
+  /// For each position, the positions that need it.
+  func reversed() -> [[Int]] {
+    var dependents = [[Int]](repeating: [], count: ids.count)
+    for (index, needed) in needs.enumerated() {
+      for other in needed { dependents[other].append(index) }
+    }
+    return dependents
+  }
+
+  /// Groups the deadlocked tasks into findings: each cycle (a strongly connected
+  /// component of the wait-for graph) with the tasks blocked behind it, and each set of
+  /// tasks waiting on a lock that an ended task still holds.
+  func explain(deadlocked: [Bool]) -> [Deadlock] {
+    let nodes = ids.indices.filter { deadlocked[$0] }.sorted { ids[$0] < ids[$1] }
+    let successors = needs.map { $0.filter { deadlocked[$0] } }
+    let components = stronglyConnectedComponents(nodes, successors: successors)
+    var findings: [Deadlock] = []
+    var assigned = [Bool](repeating: false, count: ids.count)
+    var cycleSources: [(members: [Int], finding: Int)] = []
+    for component in components {
+      let isCycle = component.count > 1 || successors[component[0]].contains(component[0])
+      guard isCycle else { continue }
+      let members = component.sorted { ids[$0] < ids[$1] }
+      let inComponent = Set(members)
+      let path = shortestCycle(through: members[0], within: inComponent, successors: successors)
+      let onPath = Set(path)
+      for member in members { assigned[member] = true }
+      cycleSources.append((members, findings.count))
+      findings.append(
+        Deadlock(
+          kind: .cycle, certainty: .certain, cycleTasks: path.map { ids[$0] },
+          otherMembers: members.filter { !onPath.contains($0) }.map { ids[$0] }, blockedBehind: [],
+          endedHolders: []))
+    }
+
+    // Every other deadlocked task waits, directly or through others, on a cycle or on
+    // an ended task that holds what it needs. One breadth-first pass backwards from the
+    // cycles, then from the ended holders, assigns each task to the first it reaches.
+    let dependents = reversed()
+    func spread(from sources: [Int], into finding: Int, directWaitersAreMembers: Bool) {
+      var queue = sources
+      var head = 0
+      while head < queue.count {
+        let current = queue[head]
+        head += 1
+        for dependent in dependents[current] where deadlocked[dependent] && !assigned[dependent] {
+          assigned[dependent] = true
+          if directWaitersAreMembers && head <= sources.count {
+            findings[finding].otherMembers.append(ids[dependent])
+          } else {
+            findings[finding].blockedBehind.append(ids[dependent])
+          }
+          queue.append(dependent)
+        }
+      }
+    }
+    for source in cycleSources {
+      spread(from: source.members, into: source.finding, directWaitersAreMembers: false)
+    }
+    let endedHolders = Set(nodes.flatMap { needs[$0] }).filter { states[$0] == .ended }
+      .sorted { ids[$0] < ids[$1] }
+    for ended in endedHolders where dependents[ended].contains(where: { deadlocked[$0] && !assigned[$0] }) {
+      findings.append(
+        Deadlock(
+          kind: .heldByEndedTask, certainty: .certain, cycleTasks: [], otherMembers: [],
+          blockedBehind: [], endedHolders: [ids[ended]]))
+      spread(from: [ended], into: findings.count - 1, directWaitersAreMembers: true)
+    }
+    return findings
+  }
+
+  /// Tarjan's algorithm, iterative so that a long chain cannot overflow the stack.
+  func stronglyConnectedComponents(_ nodes: [Int], successors: [[Int]]) -> [[Int]] {
+    var index = [Int](repeating: -1, count: ids.count)
+    var lowLink = [Int](repeating: 0, count: ids.count)
+    var onStack = [Bool](repeating: false, count: ids.count)
+    var stack: [Int] = []
+    var components: [[Int]] = []
+    var counter = 0
+    var work: [(node: Int, position: Int)] = []
+    for root in nodes where index[root] < 0 {
+      func visit(_ node: Int) {
+        index[node] = counter
+        lowLink[node] = counter
+        counter += 1
+        stack.append(node)
+        onStack[node] = true
+        work.append((node, 0))
+      }
+      visit(root)
+      while let (node, position) = work.last {
+        if position < successors[node].count {
+          work[work.count - 1].position += 1
+          let successor = successors[node][position]
+          if index[successor] < 0 {
+            visit(successor)
+          } else if onStack[successor] {
+            lowLink[node] = min(lowLink[node], index[successor])
+          }
+          continue
+        }
+        work.removeLast()
+        if let parent = work.last?.node { lowLink[parent] = min(lowLink[parent], lowLink[node]) }
+        if lowLink[node] == index[node] {
+          var component: [Int] = []
+          while let member = stack.popLast() {
+            onStack[member] = false
+            component.append(member)
+            if member == node { break }
+          }
+          components.append(component)
+        }
+      }
+    }
+    return components
+  }
+
+  /// The shortest path from `start` back to itself inside one component.
+  func shortestCycle(through start: Int, within members: Set<Int>, successors: [[Int]]) -> [Int] {
+    var parent: [Int: Int] = [:]
+    var frontier = [start]
+    while !frontier.isEmpty {
+      var next: [Int] = []
+      for node in frontier {
+        for successor in successors[node] where members.contains(successor) {
+          if successor == start {
+            var path = [node]
+            while let previous = parent[path[path.count - 1]] { path.append(previous) }
+            return path.reversed()
+          }
+          if parent[successor] == nil && successor != start {
+            parent[successor] = node
+            next.append(successor)
+          }
+        }
+      }
+      frontier = next
+    }
+    return [start]
+  }
+}
