@@ -166,21 +166,12 @@ private func processStartMonotonic() -> UInt64? {
 }
 
 private func processName() -> String {
-  let comm = readSmallFile("/proc/self/comm") ?? "unknown"
-  return comm.hasSuffix("\n") ? String(comm.dropLast()) : comm
+  var buffer = [CChar](repeating: 0, count: 64)
+  guard dt_process_name(getpid(), &buffer, buffer.count) == 0 else { return "unknown" }
+  return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 func processStartTime() -> UInt64? {
   var ticks: UInt64 = 0
   return dt_process_start_time(getpid(), &ticks) == 0 ? ticks : nil
-}
-
-func readSmallFile(_ path: String) -> String? {
-  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-  guard descriptor >= 0 else { return nil }
-  defer { close(descriptor) }
-  var buffer = [UInt8](repeating: 0, count: 4096)
-  let count = read(descriptor, &buffer, buffer.count)
-  guard count > 0 else { return nil }
-  return String(decoding: buffer[..<count], as: UTF8.self)
 }

@@ -92,3 +92,17 @@ int dt_process_start_time(int32_t pid, uint64_t *ticks) {
   *ticks = value;
   return 0;
 }
+
+int dt_process_name(int32_t pid, char *buffer, size_t size) {
+  if (size == 0) { errno = EINVAL; return -1; }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buffer, size - 1);
+  close(fd);
+  if (n <= 0) { errno = EIO; return -1; }
+  if (buffer[n - 1] == '\n') n--;
+  buffer[n] = 0;
+  return 0;
+}

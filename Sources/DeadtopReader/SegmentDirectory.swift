@@ -1,4 +1,5 @@
 import DeadtopCore
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -12,18 +13,12 @@ public enum SegmentDirectory {
   }
 
   public static func entries(in directory: String = SegmentSource.directory) -> [Entry] {
-    guard let stream = opendir(directory) else { return [] }
-    defer { closedir(stream) }
-    var entries: [Entry] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-      }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.compactMap { name -> Entry? in
       guard name.hasPrefix("deadtop."), let pid = Int32(name.dropFirst("deadtop.".count)), pid > 0
-      else { continue }
-      entries.append(Entry(pid: pid, path: "\(directory)/\(name)"))
-    }
-    return entries.sorted { $0.pid < $1.pid }
+      else { return nil }
+      return Entry(pid: pid, path: "\(directory)/\(name)")
+    }.sorted { $0.pid < $1.pid }
   }
 }
 

@@ -396,19 +396,9 @@ public func processExists(_ pid: Int32) -> Bool {
   return access("/proc/\(pid)", F_OK) == 0
 }
 
+/// The command name of a process, from /proc/<pid>/comm.
 public func commandName(of pid: Int32) -> String? {
-  let descriptor = open("/proc/\(pid)/comm", O_RDONLY | O_CLOEXEC)
-  guard descriptor >= 0 else { return nil }
-  defer { close(descriptor) }
-  var buffer = [UInt8](repeating: 0, count: 64)
-  let count = read(descriptor, &buffer, buffer.count)
-  guard count > 0 else { return nil }
-  return String(decoding: buffer[..<count], as: UTF8.self)
-    .trimmingSuffix("\n")
-}
-
-extension String {
-  func trimmingSuffix(_ suffix: String) -> String {
-    hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
-  }
+  var buffer = [CChar](repeating: 0, count: 64)
+  guard dt_process_name(pid, &buffer, buffer.count) == 0 else { return nil }
+  return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

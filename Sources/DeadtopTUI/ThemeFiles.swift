@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -76,16 +78,8 @@ public struct ThemeCatalog: Sendable {
   }
 
   static func themeFiles(in directory: String) -> [String] {
-    guard let stream = opendir(directory) else { return [] }
-    defer { closedir(stream) }
-    var names: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name.hasSuffix(".theme") { names.append(name) }
-    }
-    return names.sorted()
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.filter { $0.hasSuffix(".theme") }.sorted()
   }
 
   static func parent(of path: String) -> String {
@@ -96,17 +90,8 @@ public struct ThemeCatalog: Sendable {
   static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
   static func readFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-      let count = fread(&buffer, 1, buffer.count, file)
-      if count <= 0 { break }
-      bytes += buffer[..<count]
-      if bytes.count > 1 << 20 { return nil }
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else { return nil }
+    return String(decoding: data, as: UTF8.self)
   }
 }
 

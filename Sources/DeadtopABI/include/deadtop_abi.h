@@ -282,6 +282,9 @@ uint64_t dt_realtime_ns(void);
  * it, readers compare it to tell a live segment from one a reused pid left. Returns 0 on
  * success, -1 with errno set. */
 int dt_process_start_time(int32_t pid, uint64_t *ticks);
+/* The command name of a process (/proc/<pid>/comm, without the newline) into buffer.
+ * Returns 0 on success, -1 with errno set. */
+int dt_process_name(int32_t pid, char *buffer, size_t size);
 
 /* The runtime's call-site cache, in process memory (not in the segment): maps a call
  * site's static strings and line to its index in the SITES table, so the fast path
