@@ -63,8 +63,20 @@ struct DeadtopCommand: ParsableCommand {
   @Flag(help: "Print one report and exit, instead of the live view.")
   var once = false
 
+  @Flag(
+    help:
+      "With --once: add every thread's stack (eu-stack attaches with ptrace, pausing the process for a moment)."
+  )
+  var stacks = false
+
   @OptionGroup var report: ReportOptions
   @OptionGroup var live: LiveViewOptions
+
+  func validate() throws {
+    if stacks && !once && report.format == .text {
+      throw ValidationError("--stacks works with --once (the live view never pauses the process)")
+    }
+  }
 
   func run() throws {
     guard let pid = attach else {
@@ -80,7 +92,15 @@ struct DeadtopCommand: ParsableCommand {
         Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
       }
     }
-    let analysis = try Attach.analysis(of: pid)
+    var analysis = try Attach.analysis(of: pid)
+    if stacks {
+      do {
+        analysis = Analysis(Stacks.attach(try Stacks.collect(pid: pid), to: analysis.snapshot))
+          .confirmed(by: analysis.snapshot)
+      } catch let unavailable as Stacks.Unavailable {
+        throw CommandFailure(unavailable.description)
+      }
+    }
     Output.standardOutput(report.render(analysis))
     if !analysis.deadlocks.isEmpty { throw ExitCode(Status.deadlock) }
   }
@@ -112,11 +132,11 @@ enum Attach {
     try source(of: pid).confirmedAnalysis()
   }
 
-  static func source(of pid: Int32) throws -> SegmentSource {
+  static func source(of pid: Int32) throws -> SnapshotSource {
     var attempts = 0
     while true {
       do {
-        return try SegmentSource(pid: pid)
+        return try openSource(pid: pid)
       } catch AttachError.notReady(let path) {
         attempts += 1
         if attempts >= 20 { throw AttachError.notReady(path: path) }

@@ -138,7 +138,7 @@ struct DemoCommand: ParsableCommand {
 
 /// A scenario running as a child for the live view; its output and errors are kept,
 /// not printed, because the live view owns the terminal.
-final class DemoTarget: LiveTarget {
+final class DemoTarget: SnapshotSource {
   let child: ChildProcess
   private var source: SegmentSource?
   private var output = ""

@@ -6,8 +6,6 @@ import DeadtopTUI
   import Glibc
 #endif
 
-extension SegmentSource: LiveTarget {}
-
 /// The live view's options, shared by attach and demo.
 struct LiveViewOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Refresh interval of the live view, in milliseconds.", valueName: "ms"))

@@ -115,7 +115,7 @@ public struct Analysis: Sendable {
         }
         let firstWriter = (waiters[resource] ?? []).first { facts.wait($0)?.kind == .writeLock }
         return Requirement(mode: .all, tasks: firstWriter.map { [$0] } ?? [])
-      case .join:
+      case .join, .futex:
         return Requirement(mode: .all, tasks: [])
       }
     }

@@ -93,6 +93,11 @@ public enum JSONReport {
     public var parent: UInt64?
     public var endedSecondsAgo: Double?
     public var stale: Bool
+    /// The kernel's view, for a process read through /proc.
+    public var detail: String?
+    public var cpuSeconds: Double?
+    /// Innermost frame first; empty unless collected with --stacks.
+    public var stack: [String]
   }
 
   public struct WaitEntry: Codable, Equatable, Sendable {
@@ -236,7 +241,8 @@ public enum JSONReport {
       },
       unlistedHolds: task.unlistedHolds, spawnSite: task.spawnSite.map(site), parent: task.parent,
       endedSecondsAgo: task.endedAtNanoseconds.map { rounded(snapshot.seconds(since: $0)) },
-      stale: task.stale)
+      stale: task.stale, detail: task.detail, cpuSeconds: task.cpuSeconds.map(rounded),
+      stack: task.stack)
   }
 
   static func site(_ site: CallSite) -> Site {

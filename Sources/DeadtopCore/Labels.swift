@@ -37,6 +37,7 @@ extension Snapshot {
       case .readLock: return "read-lock \(label(resource: id))"
       case .writeLock: return "write-lock \(label(resource: id))"
       case .join: return "join \(label(resource: id))"
+      case .futex: return "wait on \(label(resource: id)) (no known owner)"
       }
     }
   }

@@ -46,6 +46,13 @@ public struct Snapshot: Sendable, Equatable {
   }
 }
 
+/// Anything that turns a live process into snapshots: its segment, /proc, a demo child.
+public protocol SnapshotSource: AnyObject {
+  var pid: Int32 { get }
+  /// Throws once the process has gone.
+  func snapshot() throws -> Snapshot
+}
+
 public typealias TaskID = UInt64
 public typealias ResourceID = UInt64
 
@@ -116,6 +123,9 @@ public struct Wait: Sendable, Equatable {
     case readLock = "read-lock"
     case writeLock = "write-lock"
     case join
+    /// A futex wait whose owner cannot be known (a condition variable, a semaphore, …),
+    /// seen through /proc: it can always progress as far as deadtop knows.
+    case futex
   }
   public enum Target: Sendable, Equatable, Hashable {
     case resource(ResourceID)
@@ -156,12 +166,19 @@ public struct TaskInfo: Sendable, Equatable, Identifiable {
   public var endedAtNanoseconds: UInt64?
   /// True when the reader could not get a consistent copy and kept the previous one.
   public var stale: Bool
+  /// What the source adds in words: the kernel's view of a thread read through /proc
+  /// ("sleeping in nanosleep", "disk wait").
+  public var detail: String?
+  /// CPU time used so far, when the source knows it.
+  public var cpuSeconds: Double?
+  /// The thread's stack, innermost frame first, when it was collected (`--stacks`).
+  public var stack: [String] = []
 
   public init(
     id: TaskID, osThreadID: Int32 = 0, name: String, state: TaskState, wait: Wait? = nil,
     holds: [Hold] = [], unlistedHolds: Int = 0, spawnSite: CallSite? = nil,
     parent: TaskID? = nil, createdAtNanoseconds: UInt64 = 0, endedAtNanoseconds: UInt64? = nil,
-    stale: Bool = false
+    stale: Bool = false, detail: String? = nil, cpuSeconds: Double? = nil
   ) {
     self.id = id
     self.osThreadID = osThreadID
@@ -175,6 +192,8 @@ public struct TaskInfo: Sendable, Equatable, Identifiable {
     self.createdAtNanoseconds = createdAtNanoseconds
     self.endedAtNanoseconds = endedAtNanoseconds
     self.stale = stale
+    self.detail = detail
+    self.cpuSeconds = cpuSeconds
   }
 }
 
@@ -182,6 +201,8 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
   public enum Kind: String, Sendable, Equatable {
     case mutex
     case rwMutex = "rwmutex"
+    /// A futex word of unknown type, seen through /proc.
+    case futex
   }
   public var id: ResourceID
   public var kind: Kind

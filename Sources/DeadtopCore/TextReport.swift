@@ -153,6 +153,10 @@ public enum TextReport {
     if analysis.deadlocked.contains(task.id) { title += "  [DEADLOCKED]" }
     if task.stale { title += "  [stale]" }
     var out = [title]
+    if task.detail != nil || task.cpuSeconds != nil {
+      let cpu = task.cpuSeconds.map { "cpu \(formatDuration($0))" }
+      out.append("      kernel:  " + [task.detail, cpu].compactMap { $0 }.joined(separator: ", "))
+    }
     if let wait = task.wait {
       var line = "      waiting: \(snapshot.describe(wait: wait))"
       if let site = wait.site { line += " at \(site.description)" }
@@ -167,6 +171,10 @@ public enum TextReport {
       out.append("      holds:   \(task.unlistedHolds) more locks, not listed")
     }
     if let spawn = task.spawnSite { out.append("      spawned at \(spawn.description)") }
+    if !task.stack.isEmpty {
+      out.append("      stack:")
+      out += task.stack.map { "        \($0)" }
+    }
     return out
   }
 

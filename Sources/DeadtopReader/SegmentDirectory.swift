@@ -22,7 +22,19 @@ public enum SegmentDirectory {
   }
 }
 
-extension SegmentSource {
+extension SegmentSource: SnapshotSource {}
+extension ProcSource: SnapshotSource {}
+
+/// The segment if the process publishes one, else /proc.
+public func openSource(pid: Int32) throws -> SnapshotSource {
+  do {
+    return try SegmentSource(pid: pid)
+  } catch AttachError.noSegment {
+    return try ProcSource(pid: pid)
+  }
+}
+
+extension SnapshotSource {
   /// Analyses two snapshots a moment apart and keeps the deadlocks present in both with
   /// the same wait episodes, so a picture torn across slots is never reported.
   public func confirmedAnalysis(delayMilliseconds: Int = 100) throws -> Analysis {

@@ -4,21 +4,15 @@ import DeadtopCore
   import Glibc
 #endif
 
-/// Something the live view can watch: a segment reader, later /proc.
-public protocol LiveTarget: AnyObject {
-  var pid: Int32 { get }
-  /// Throws once the process has gone; the view keeps the last snapshot.
-  func snapshot() throws -> Snapshot
-}
-
 /// `deadtop demo`: the menu, and starting and stopping scenarios.
 public struct DemoHooks {
   public var menu: [Frame.MenuEntry]
-  public var launch: (_ name: String, _ fixed: Bool) throws -> LiveTarget
+  public var launch: (_ name: String, _ fixed: Bool) throws -> SnapshotSource
   public var stop: () -> Void
 
   public init(
-    menu: [Frame.MenuEntry], launch: @escaping (String, Bool) throws -> LiveTarget, stop: @escaping () -> Void
+    menu: [Frame.MenuEntry], launch: @escaping (String, Bool) throws -> SnapshotSource,
+    stop: @escaping () -> Void
   ) {
     self.menu = menu
     self.launch = launch
@@ -55,7 +49,7 @@ public struct LiveOptions {
 public final class LiveSession {
   private let options: LiveOptions
   private let demo: DemoHooks?
-  private var target: LiveTarget?
+  private var target: SnapshotSource?
   private var demoTitle: String?
   private var lastScenario: String?
   private var state = AppState()
@@ -68,7 +62,7 @@ public final class LiveSession {
   public static func checkTerminal() throws { try Terminal.checkAvailable() }
 
   /// `demoTitle` names the scenario `target` runs, when a demo starts straight into one.
-  public init(target: LiveTarget?, demo: DemoHooks?, options: LiveOptions, demoTitle: String? = nil) {
+  public init(target: SnapshotSource?, demo: DemoHooks?, options: LiveOptions, demoTitle: String? = nil) {
     self.target = target
     self.demoTitle = demoTitle
     lastScenario = demoTitle.map { String($0.prefix { $0 != " " }) }

@@ -94,7 +94,7 @@ public enum Rows {
         id: id, tid: "-", name: "task \(id)", state: "gone", wait: "", waitSeconds: nil, holds: "",
         holdCount: 0, site: "", deadlocked: false, longWait: false, ended: true)
     }
-    var wait = ""
+    var wait = task.detail ?? ""
     var seconds: Double?
     if let current = task.wait {
       wait = snapshot.describe(wait: current) + TextReport.blockers(of: task.id, in: analysis)

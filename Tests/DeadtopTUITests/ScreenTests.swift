@@ -204,3 +204,17 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     #expect(row(screen, containing: "pay-alice-bob") != nil)
   }
 }
+
+@Suite struct ProcSourceScreenTests {
+  @Test func theHeaderSaysTheDataComesFromProc() {
+    let snapshot = Snapshot(
+      process: ProcessSummary(pid: 77, name: "service", source: .proc), takenAtNanoseconds: 1,
+      tasks: [
+        TaskInfo(
+          id: 77, osThreadID: 77, name: "service (main)", state: .running, detail: "sleeping, in pause")
+      ], resources: [])
+    let screen = Renderer.render(AppState(), Frame(analysis: Analysis(snapshot)), width: 120, height: 30)
+    #expect(screen.line(0).contains("source: /proc"))
+    #expect(screen.text.contains("sleeping, in pause"))
+  }
+}

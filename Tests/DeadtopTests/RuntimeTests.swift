@@ -177,7 +177,7 @@ import Testing
     let lock = Mutex(name: "foreign")
     let done = Atomic<Bool>(false)
     let thread = Thread {
-      Thread.current.name = "foreign-thread"  // sets the OS thread name, as pthread_setname_np does
+      dt_set_thread_name("foreign-thread")  // pthread_setname_np, as any thread library would
       lock.withLock {}
       done.store(true, ordering: .sequentiallyConsistent)
     }

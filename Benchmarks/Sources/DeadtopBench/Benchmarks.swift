@@ -2,6 +2,7 @@ import Deadtop
 import DeadtopCore
 import DeadtopReader
 import DeadtopTUI
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ enum BenchmarkSuite {
 
   static let groups: [(name: String, run: @Sendable () -> Void)] = [
     ("locks", uncontendedLocks), ("analysis", analysisAndReports), ("screen", snapshotToScreen),
-    ("segment", segmentReads),
+    ("segment", segmentReads), ("proc", procReads),
   ]
 
   /// All groups, or those named on the command line (`deadtop-bench analysis screen`).
@@ -155,6 +156,40 @@ enum BenchmarkSuite {
     print("  snapshot \(milliseconds(snapshot)), snapshot + analysis \(milliseconds(confirmed))\n")
     gate.unlock()
     for task in parked { task.join() }
+  }
+
+  // MARK: Reading /proc
+
+  /// A C program with 1,000 threads parked on a mutex, read through /proc.
+  static func procReads() {
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../../Tests/CPrograms/many_threads.c").standardized.path
+    let binary = NSTemporaryDirectory() + "deadtop-bench-many-threads"
+    let compiler = Process()
+    compiler.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+    compiler.arguments = ["-pthread", "-O1", "-o", binary, source]
+    guard (try? compiler.run()) != nil else {
+      print("/proc reads: no C compiler\n")
+      return
+    }
+    compiler.waitUntilExit()
+    let program = Process()
+    program.executableURL = URL(fileURLWithPath: binary)
+    program.arguments = ["1000"]
+    let output = Pipe()
+    program.standardOutput = output
+    guard (try? program.run()) != nil else { return }
+    defer {
+      kill(program.processIdentifier, SIGKILL)
+      program.waitUntilExit()
+    }
+    _ = output.fileHandleForReading.availableData  // "ready PID"
+    guard let reader = try? ProcSource(pid: program.processIdentifier) else { return }
+    var threads = 0
+    let snapshot = nanosecondsPerOperation(1) { threads = (try? reader.snapshot())?.tasks.count ?? 0 }
+    print("/proc reads (a C program, \(threads) threads parked on one mutex)")
+    print("  snapshot \(milliseconds(snapshot))")
+    print("  target: under 50 ms for 1,000 threads\n")
   }
 
   // MARK: Helpers

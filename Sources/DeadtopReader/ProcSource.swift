@@ -1,0 +1,306 @@
+import DeadtopABI
+import DeadtopCore
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Reads a process that does not link the runtime through /proc: its threads, their
+/// kernel state and system call, and for threads blocked in `futex`, the thread that
+/// owns the lock (glibc mutexes and rwlocks, priority-inheritance futexes, joins).
+/// It only reads: /proc files and /proc/<pid>/mem; the process never stops.
+public final class ProcSource {
+  public let pid: Int32
+  private let root: String
+  private let startTime: UInt64
+  private var symbols: SymbolTable
+  /// When each (thread, futex) wait was first seen, and its stable episode number.
+  private var waitsSeen: [WaitKey: (since: UInt64, sequence: UInt64)] = [:]
+  private var nextSequence: UInt64 = 1
+  /// Said once per snapshot when something could not be read, with what is missing.
+  private var permissionProblems: Set<String> = []
+
+  struct WaitKey: Hashable {
+    let tid: Int32
+    let address: UInt64
+  }
+
+  public init(pid: Int32) throws {
+    guard processExists(pid) else { throw AttachError.noSuchProcess(pid: pid) }
+    self.pid = pid
+    root = "/proc/\(pid)"
+    var ticks: UInt64 = 0
+    startTime = dt_process_start_time(pid, &ticks) == 0 ? ticks : 0
+    symbols = SymbolTable(pid: pid)
+  }
+
+  public var processName: String { commandName(of: pid) ?? "pid \(pid)" }
+
+  public func snapshot() throws -> Snapshot {
+    var ticks: UInt64 = 0
+    guard dt_process_start_time(pid, &ticks) == 0, ticks == startTime else {
+      throw AttachError.stale(pid: pid, path: root, reason: "process \(pid) has exited")
+    }
+    permissionProblems = []
+    let now = dt_monotonic_ns()
+    let tids = threadIDs()
+    let live = Set(tids)
+    let memory = ProcessMemory(pid: pid)
+    if memory == nil { permissionProblems.insert(Self.memoryProblem(pid)) }
+
+    var threads: [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?)] = []
+    for tid in tids {
+      let base = "\(root)/task/\(tid)"
+      guard let stat = readText("\(base)/stat") else { continue }  // it just exited
+      let fields = Self.statFields(stat)
+      let state = fields.first?.first ?? "?"
+      var cpu: Double?
+      if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
+        cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+      }
+      let syscallText = readText("\(base)/syscall")
+      if syscallText == nil && (errno == EACCES || errno == EPERM) {
+        permissionProblems.insert(Self.syscallProblem(pid))
+      }
+      let syscall = syscallText.flatMap(Syscall.init)
+      threads.append((tid, threadName(tid) ?? "thread \(tid)", state, cpu, syscall))
+    }
+
+    // Resolve every futex wait to a lock and, where possible, its owner.
+    var resources: [UInt64: ResourceInfo] = [:]
+    var holds: [Int32: [Hold]] = [:]
+    var waits: [Int32: Wait] = [:]
+    var details: [Int32: String] = [:]
+    var seen: Set<WaitKey> = []
+    for thread in threads {
+      guard let syscall = thread.syscall else { continue }
+      guard syscall.isFutexWait else {
+        details[thread.tid] = syscall.describe()
+        continue
+      }
+      let address = syscall.arguments[0]
+      let resolution = FutexResolver.resolve(
+        address: address, operation: syscall.arguments[1], expected: syscall.arguments[2],
+        waiter: thread.tid, live: live, memory: memory)
+      let key = WaitKey(tid: thread.tid, address: address)
+      seen.insert(key)
+      if waitsSeen[key] == nil {
+        waitsSeen[key] = (now, nextSequence)
+        nextSequence += 1
+      }
+      let episode = waitsSeen[key]!
+      let resourceID = address
+      switch resolution {
+      case .join(let joined):
+        waits[thread.tid] = Wait(
+          kind: .join, target: .task(UInt64(joined)), sinceNanoseconds: episode.since,
+          sequence: episode.sequence)
+        continue
+      case .mutex(let owner, let kind):
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .mutex, name: symbols.name(for: address))
+        if let owner {
+          holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
+        }
+        waits[thread.tid] = Wait(
+          kind: .mutex, target: .resource(resourceID), sinceNanoseconds: episode.since,
+          sequence: episode.sequence)
+        details[thread.tid] = "futex wait on a \(kind) mutex"
+      case .rwlock(let base, let writer, let asWriter):
+        let lockID = base
+        resources[lockID] = ResourceInfo(id: lockID, kind: .rwMutex, name: symbols.name(for: base))
+        holds[writer, default: []].append(Hold(resource: lockID, mode: .exclusive))
+        waits[thread.tid] = Wait(
+          kind: asWriter ? .writeLock : .readLock, target: .resource(lockID),
+          sinceNanoseconds: episode.since, sequence: episode.sequence)
+      case .unknown:
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .futex, name: symbols.name(for: address))
+        waits[thread.tid] = Wait(
+          kind: .futex, target: .resource(resourceID), sinceNanoseconds: episode.since,
+          sequence: episode.sequence)
+      }
+    }
+    waitsSeen = waitsSeen.filter { seen.contains($0.key) }
+
+    let tasks = threads.map { thread -> TaskInfo in
+      let wait = waits[thread.tid]
+      let state: TaskState =
+        thread.state == "Z" || thread.state == "X" ? .ended : wait != nil ? .blocked : .running
+      let detail =
+        details[thread.tid].map { "\(Self.kernelState(thread.state)), \($0)" }
+        ?? Self.kernelState(thread.state)
+      return TaskInfo(
+        id: UInt64(thread.tid), osThreadID: thread.tid,
+        name: thread.tid == pid ? "\(thread.name) (main)" : thread.name,
+        state: state, wait: wait, holds: holds[thread.tid] ?? [], detail: detail, cpuSeconds: thread.cpu)
+    }
+    return Snapshot(
+      process: ProcessSummary(
+        pid: pid, name: processName, source: .proc, startedAtNanoseconds: Self.startedAt(ticks: startTime)),
+      takenAtNanoseconds: now, tasks: tasks, resources: resources.values.sorted { $0.id < $1.id },
+      warnings: permissionProblems.sorted())
+  }
+
+  // MARK: /proc helpers
+
+  func threadIDs() -> [Int32] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/task")) ?? []
+    return names.compactMap { Int32($0) }.sorted()
+  }
+
+  func threadName(_ tid: Int32) -> String? {
+    readText("\(root)/task/\(tid)/comm").map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
+  }
+
+  /// The fields after the command name of a stat line (field 3 first).
+  static func statFields(_ stat: String) -> [Substring] {
+    guard let close = stat.lastIndex(of: ")") else { return [] }
+    return stat[stat.index(after: close)...].split(separator: " ")
+  }
+
+  static func kernelState(_ code: Character) -> String {
+    switch code {
+    case "R": "running"
+    case "S": "sleeping"
+    case "D": "disk wait"
+    case "T", "t": "stopped"
+    case "Z": "zombie"
+    case "X": "dead"
+    case "I": "idle"
+    default: "state \(code)"
+    }
+  }
+
+  static func startedAt(ticks: UInt64) -> UInt64 {
+    let hertz = UInt64(sysconf(Int32(_SC_CLK_TCK)))
+    return hertz > 0 ? ticks * (1_000_000_000 / hertz) : 0
+  }
+
+  static func memoryProblem(_ pid: Int32) -> String {
+    "cannot read /proc/\(pid)/mem, so lock owners are unknown: run deadtop as root, or as the same user "
+      + "with ptrace allowed (kernel.yama.ptrace_scope = 0, or CAP_SYS_PTRACE)"
+  }
+
+  static func syscallProblem(_ pid: Int32) -> String {
+    "cannot read /proc/\(pid)/task/*/syscall, so waits are unknown: run deadtop as root, or as the same "
+      + "user with ptrace allowed (kernel.yama.ptrace_scope = 0, or CAP_SYS_PTRACE)"
+  }
+}
+
+func readText(_ path: String) -> String? {
+  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+  guard descriptor >= 0 else { return nil }
+  defer { close(descriptor) }
+  var buffer = [UInt8](repeating: 0, count: 4096)
+  let count = read(descriptor, &buffer, buffer.count)
+  guard count >= 0 else { return nil }
+  return String(decoding: buffer[..<count], as: UTF8.self)
+}
+
+/// A line of /proc/<pid>/task/<tid>/syscall: the number and six arguments, or a state.
+struct Syscall {
+  let number: Int
+  let arguments: [UInt64]
+
+  init?(_ line: String) {
+    let words = line.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    guard let first = words.first, let number = Int(first) else { return nil }  // "running" or "-1 …"
+    self.number = number
+    arguments = words.dropFirst().prefix(6).map { UInt64($0.dropFirst(2), radix: 16) ?? 0 }
+  }
+
+  static let futex = 202
+
+  /// FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI.
+  var isFutexWait: Bool {
+    guard number == Self.futex, arguments.count >= 3 else { return false }
+    return [0, 6, 9, 11, 13].contains(arguments[1] & 127)
+  }
+
+  func describe() -> String {
+    let names = [
+      0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "nanosleep", 61: "wait4", 202: "futex",
+      230: "clock_nanosleep", 232: "epoll_wait", 270: "pselect6", 271: "ppoll", 281: "epoll_pwait",
+      43: "accept", 288: "accept4", 45: "recvfrom", 47: "recvmsg",
+    ]
+    return "in \(names[number] ?? "system call \(number)")"
+  }
+}
+
+/// Reads another process's memory through /proc/<pid>/mem (pread: nothing is stopped).
+final class ProcessMemory {
+  private let descriptor: Int32
+
+  init?(pid: Int32) {
+    let descriptor = open("/proc/\(pid)/mem", O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    self.descriptor = descriptor
+  }
+
+  deinit { close(descriptor) }
+
+  func int32(at address: UInt64) -> Int32? {
+    var value: Int32 = 0
+    let count = withUnsafeMutableBytes(of: &value) {
+      pread(descriptor, $0.baseAddress, 4, off_t(Int64(bitPattern: address)))
+    }
+    return count == 4 ? value : nil
+  }
+}
+
+/// What a futex wait is, from the syscall's arguments and the memory around the word.
+enum FutexResolver {
+  enum Resolution: Equatable {
+    /// pthread_join: the futex is the joined thread's tid word.
+    case join(Int32)
+    /// A glibc pthread_mutex_t (owner at +8, kind at +16) or a PI futex (owner in the word).
+    case mutex(owner: Int32?, kind: String)
+    /// A glibc pthread_rwlock_t held for writing (writer at +24 from its start).
+    case rwlock(base: UInt64, writer: Int32, asWriter: Bool)
+    case unknown
+  }
+
+  static func resolve(
+    address: UInt64, operation: UInt64, expected: UInt64, waiter: Int32, live: Set<Int32>,
+    memory: ProcessMemory?
+  ) -> Resolution {
+    let command = operation & 127
+    guard let memory else {
+      return command == 6 || command == 13 ? .mutex(owner: nil, kind: "priority-inheritance") : .unknown
+    }
+    let word = memory.int32(at: address)
+    if command == 6 || command == 13 {  // FUTEX_LOCK_PI(2): the word holds the owner's tid
+      let owner = word.map { $0 & 0x3fff_ffff }
+      return .mutex(owner: owner.flatMap { live.contains($0) ? $0 : nil }, kind: "priority-inheritance")
+    }
+    // pthread_join waits until the joined thread's tid word, which holds its tid, clears.
+    if let value = Int32(exactly: expected), value > 0, live.contains(value), value != waiter, word == value {
+      return .join(value)
+    }
+    // glibc pthread_mutex_t: __lock at +0 (the futex), __owner at +8, __kind at +16.
+    if let owner = memory.int32(at: address + 8), live.contains(owner), let word, word != 0 {
+      let kind = memory.int32(at: address + 16).map { kindName($0) } ?? "glibc"
+      return .mutex(owner: owner, kind: kind)
+    }
+    // glibc pthread_rwlock_t: readers wait on __wrphase_futex (+8), writers on
+    // __writers_futex (+12); __cur_writer (+24) holds the writer's tid.
+    for (offset, asWriter) in [(UInt64(8), false), (UInt64(12), true)] where address >= offset {
+      let base = address - offset
+      if let writer = memory.int32(at: base + 24), live.contains(writer) {
+        return .rwlock(base: base, writer: writer, asWriter: asWriter)
+      }
+    }
+    return .unknown
+  }
+
+  static func kindName(_ kind: Int32) -> String {
+    switch kind & 3 {
+    case 0: "normal"
+    case 1: "recursive"
+    case 2: "error-checking"
+    default: "adaptive"
+    }
+  }
+}
+
+extension ProcSource: @unchecked Sendable {}

@@ -1,0 +1,145 @@
+import DeadtopCore
+import Foundation
+import Testing
+
+/// A small C program from Tests/CPrograms, compiled with `cc -pthread` and started the
+/// way a stuck service would be: it knows nothing of deadtop.
+final class CProgram {
+  static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("CPrograms")
+  static let buildDirectory = NSTemporaryDirectory() + "deadtop-cprograms-\(getpid())"
+
+  let process = Process()
+  private(set) var pid: Int32 = 0
+
+  /// Compiles (once per test run) and starts `name`, waiting for its "ready PID" line.
+  init(_ name: String) throws {
+    let binary = try Self.compile(name)
+    process.executableURL = URL(fileURLWithPath: binary)
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    guard
+      let pid = Int32(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+    else { throw HarnessError("\(name) printed \(line)") }
+    self.pid = pid
+  }
+
+  deinit {
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+  }
+
+  static func compile(_ name: String) throws -> String {
+    try FileManager.default.createDirectory(atPath: buildDirectory, withIntermediateDirectories: true)
+    let binary = "\(buildDirectory)/\(name)"
+    if FileManager.default.isExecutableFile(atPath: binary) { return binary }
+    let compiled = try run(
+      URL(fileURLWithPath: "/usr/bin/cc"),
+      ["-pthread", "-g", "-O0", "-o", binary + ".tmp", sources.appendingPathComponent("\(name).c").path])
+    guard compiled.status == 0 else { throw HarnessError("cc \(name).c failed: \(compiled.error)") }
+    rename(binary + ".tmp", binary)
+    return binary
+  }
+
+  /// Attaches with `deadtop --attach PID --once --json` until `condition` holds.
+  func attachUntil(within seconds: Double = 20, _ condition: (Outcome) -> Bool) throws -> Outcome {
+    let deadline = Date().addingTimeInterval(seconds)
+    while true {
+      let outcome = try deadtop("--attach", "\(pid)", "--once", "--json")
+      if condition(outcome) || Date() > deadline { return outcome }
+      usleep(50_000)
+    }
+  }
+}
+
+struct CExpectation: Sendable, CustomStringConvertible {
+  let program: String
+  let cycle: Set<String>
+  let resources: Set<String>
+  var description: String { program }
+}
+
+let deadlockingCPrograms = [
+  CExpectation(program: "abba", cycle: ["transfer", "audit"], resources: ["accounts_lock", "ledger_lock"]),
+  CExpectation(
+    program: "three_cycle", cycle: ["worker-0", "worker-1", "worker-2"],
+    resources: ["lock_a", "lock_b", "lock_c"]),
+  CExpectation(program: "self_lock", cycle: ["refresh"], resources: ["cache_lock"]),
+  CExpectation(program: "join_cycle", cycle: ["joiner-0", "joiner-1", "joiner-2"], resources: []),
+  CExpectation(
+    program: "rwlock_cycle", cycle: ["writer", "reader"], resources: ["config_lock", "state_lock"]),
+]
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")))
+struct ProcEndToEndTests {
+  @Test(arguments: deadlockingCPrograms)
+  func aDeadlockWithoutTheRuntimeIsFoundThroughProc(_ expected: CExpectation) throws {
+    let program = try CProgram(expected.program)
+    let outcome = try program.attachUntil { $0.status == 3 }
+    #expect(outcome.status == 3, "stderr: \(outcome.error)")
+    let document = try report(outcome)
+    #expect(document.process.source == "proc")
+    #expect(document.deadlocks.count == 1)
+    let deadlock = try #require(document.deadlocks.first)
+    #expect(deadlock.certainty == "certain")
+    #expect(Set(deadlock.cycle.map(\.taskName)) == expected.cycle)
+    #expect(Set(deadlock.resources) == expected.resources)
+
+    let dot = try deadtop("--attach", "\(program.pid)", "--once", "--dot")
+    #expect(dot.status == 3)
+    #expect(dot.output.contains("color=red"))
+  }
+
+  @Test func aHealthyProgramIsClean() throws {
+    let program = try CProgram("healthy")
+    usleep(200_000)  // let every thread reach its steady state
+    let outcome = try deadtop("--attach", "\(program.pid)", "--once", "--json")
+    #expect(outcome.status == 0, "stderr: \(outcome.error)")
+    let document = try report(outcome)
+    #expect(document.deadlocks.isEmpty)
+    // The condition-variable wait is shown, with no owner, and is not a deadlock.
+    let consumer = try #require(document.tasks.first { $0.name == "consumer" })
+    #expect(consumer.wait?.kind == "futex" || consumer.wait == nil)
+    #expect(!consumer.deadlocked)
+    #expect(document.tasks.contains { $0.name == "busy" })
+    #expect(document.tasks.contains { $0.name == "reentrant" && !$0.deadlocked })
+  }
+
+  @Test func aPriorityInheritanceMutexNamesItsOwner() throws {
+    let program = try CProgram("pi_wait")
+    let outcome = try program.attachUntil { outcome in
+      (try? report(outcome))?.tasks.contains { $0.name == "waiter" && $0.wait?.kind == "mutex" } == true
+    }
+    let document = try report(outcome)
+    #expect(outcome.status == 0)
+    let waiter = try #require(document.tasks.first { $0.name == "waiter" })
+    let holder = try #require(document.tasks.first { $0.name == "holder" })
+    #expect(waiter.wait?.resourceName == "pi_lock")
+    #expect(waiter.wait?.waitsFor == [holder.id])
+    #expect(holder.holds.map(\.name) == ["pi_lock"])
+  }
+
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/eu-stack")))
+  func stacksShowWhereEachThreadWaits() throws {
+    let program = try CProgram("abba")
+    _ = try program.attachUntil { $0.status == 3 }
+    let outcome = try deadtop("--attach", "\(program.pid)", "--once", "--stacks")
+    #expect(outcome.status == 3, "stderr: \(outcome.error)")
+    #expect(outcome.output.contains("stack:"))
+    #expect(outcome.output.contains("transfer"))
+    #expect(outcome.output.contains("pthread_mutex_lock"))
+  }
+
+  @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+  func withoutPermissionItSaysWhatIsMissingAndShowsWhatItCan() throws {
+    let program = try CProgram("abba")
+    let outcome = try run(Binaries.deadtop, ["--attach", "\(program.pid)", "--once"], as: "65534")
+    #expect(outcome.status == 0, "stdout: \(outcome.output) stderr: \(outcome.error)")
+    #expect(outcome.output.contains("task \(program.pid) \"abba (main)\""))
+    #expect(outcome.output.contains("transfer"))
+    #expect(outcome.output.contains("syscall, so waits are unknown: run deadtop as root"))
+    #expect(outcome.output.contains("ptrace_scope"))
+  }
+}
