@@ -32,9 +32,11 @@ public final class Mutex: @unchecked Sendable {
   ) {
     let task = currentTask()
     let site = Runtime.shared.site(file, line, function)
+    Runtime.shared.noteLockOrder(
+      task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     if dt_lock_try(word) == 0 { sleepUntilLocked(task, site: site) }
     dt_lock_set_owner(word, task.pointee.id)
-    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE))
+    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
   }
 
   @inline(never)
@@ -55,7 +57,8 @@ public final class Mutex: @unchecked Sendable {
     let task = currentTask()
     dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(
-      task, registration.id, Runtime.shared.site(file, line, function), UInt32(DT_HOLD_EXCLUSIVE))
+      task, registration.id, Runtime.shared.site(file, line, function), UInt32(DT_HOLD_EXCLUSIVE),
+      registration.lockClass)
     return true
   }
 

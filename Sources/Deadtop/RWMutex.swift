@@ -37,6 +37,7 @@ public final class RWMutex: @unchecked Sendable {
   ) {
     let task = currentTask()
     let site = Runtime.shared.site(file, line, function)
+    Runtime.shared.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_SHARED))
     state.lock()
     if writer == 0 && waitingWriters == 0 {
       readers += 1
@@ -52,7 +53,7 @@ public final class RWMutex: @unchecked Sendable {
       dt_task_count_contended(task)
     }
     state.unlock()
-    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED))
+    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED), registration.lockClass)
   }
 
   public func tryReadLock(
@@ -66,7 +67,7 @@ public final class RWMutex: @unchecked Sendable {
     if acquired {
       dt_task_push_hold(
         currentTask(), registration.id, Runtime.shared.site(file, line, function),
-        UInt32(DT_HOLD_SHARED))
+        UInt32(DT_HOLD_SHARED), registration.lockClass)
     }
     return acquired
   }
@@ -96,6 +97,8 @@ public final class RWMutex: @unchecked Sendable {
   ) {
     let task = currentTask()
     let site = Runtime.shared.site(file, line, function)
+    Runtime.shared.noteLockOrder(
+      task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     state.lock()
     let ticket = nextWriterTicket
     nextWriterTicket += 1
@@ -111,7 +114,7 @@ public final class RWMutex: @unchecked Sendable {
     waitingWriters -= 1
     writer = task.pointee.id
     state.unlock()
-    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE))
+    dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
   }
 
   public func tryLock(
@@ -127,7 +130,7 @@ public final class RWMutex: @unchecked Sendable {
     if acquired {
       dt_task_push_hold(
         task, registration.id, Runtime.shared.site(file, line, function),
-        UInt32(DT_HOLD_EXCLUSIVE))
+        UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
     }
     return acquired
   }

@@ -1,4 +1,5 @@
 import DeadtopABI
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -24,6 +25,12 @@ final class Runtime: @unchecked Sendable {
   private let siteCacheMask: UInt32
   /// A thread that found the task table full still needs a slot to write to.
   private var overflowTasks = 0
+  /// Lock-order edges already published, so that each is written once.
+  private let edgeSet: UnsafeMutablePointer<UInt64>
+  private let edgeSetMask: UInt32
+  private var edgesUsed = 0
+  /// Whether acquiring a lock while holding others records lock-order edges.
+  let tracksLockOrder = Atomic<Bool>(true)
 
   private init() {
     segment = Segment.createForCurrentProcess()
@@ -33,6 +40,11 @@ final class Runtime: @unchecked Sendable {
     siteCache = .allocate(capacity: cacheSize)
     siteCache.initialize(repeating: dt_site_cache_entry(), count: cacheSize)
     siteCacheMask = UInt32(cacheSize - 1)
+    let edgeSetSize = 1 << 14
+    edgeSet = .allocate(capacity: edgeSetSize)
+    edgeSet.initialize(repeating: 0, count: edgeSetSize)
+    edgeSetMask = UInt32(edgeSetSize - 1)
+    tracksLockOrder.store(Environment().string("DEADTOP_LOCK_ORDER") != "0", ordering: .relaxed)
     stringsUsed = 4  // offset 0 stays unused so that reference 0 can mean "none"
   }
 
@@ -79,6 +91,28 @@ final class Runtime: @unchecked Sendable {
       entry.pointee.line = line32
       dt_store_release_u32(&entry.pointee.site, UInt32(index + 1))
       return UInt32(index + 1)
+    }
+  }
+
+  // MARK: Lock order
+
+  func withRegistryLock<T>(_ body: () throws -> T) rethrows -> T { try registry.withLock(body) }
+
+  /// Guarded by the registry lock.
+  var edgesUsedLocked: Int {
+    get { edgesUsed }
+    set { edgesUsed = newValue }
+  }
+
+  /// Adds a key to the edge set; the registry lock is held.
+  func insertEdgeKey(_ key: UInt64) {
+    var position = UInt32(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & edgeSetMask
+    for _ in 0...edgeSetMask {
+      if edgeSet[Int(position)] == 0 {
+        dt_store_release_u64(edgeSet + Int(position), key)
+        return
+      }
+      position = (position + 1) & edgeSetMask
     }
   }
 
@@ -197,6 +231,8 @@ final class Runtime: @unchecked Sendable {
   struct ResourceRegistration {
     let id: UInt64
     let slot: Int32?
+    /// The lock class: the name if the lock has one, else its creation site.
+    let lockClass: UInt32
   }
 
   func registerResource(kind: Int32, name: String?, file: StaticString, line: UInt)
@@ -208,12 +244,16 @@ final class Runtime: @unchecked Sendable {
       let id = nextResourceID
       nextResourceID += 1
       dt_fetch_add_u64(&header.pointee.resources_created, 1)
+      let nameReference = name.map(internLocked) ?? 0
+      var lockClass =
+        nameReference != 0
+        ? nameReference & DT_CLASS_REFERENCE : DT_CLASS_BY_SITE | (site & DT_CLASS_REFERENCE)
+      if kind == Int32(DT_RESOURCE_RWMUTEX) { lockClass |= DT_CLASS_RWMUTEX }
       guard let index = freeResourceSlots.popLast() else {
         dt_fetch_add_u64(&header.pointee.resources_dropped, 1)
-        return ResourceRegistration(id: id, slot: nil)
+        return ResourceRegistration(id: id, slot: nil, lockClass: lockClass)
       }
       let slot = segment.resources + Int(index)
-      let nameReference = name.map(internLocked) ?? 0
       dt_seq_begin(&slot.pointee.seq)
       slot.pointee.kind = UInt32(kind)
       slot.pointee.id = id
@@ -222,7 +262,7 @@ final class Runtime: @unchecked Sendable {
       slot.pointee.site = site
       slot.pointee.created_ns = now
       dt_seq_end(&slot.pointee.seq)
-      return ResourceRegistration(id: id, slot: index)
+      return ResourceRegistration(id: id, slot: index, lockClass: lockClass)
     }
   }
 
@@ -236,6 +276,53 @@ final class Runtime: @unchecked Sendable {
       slot.pointee.name = 0
       dt_seq_end(&slot.pointee.seq)
       freeResourceSlots.append(index)
+    }
+  }
+}
+
+extension Runtime {
+  /// Called before a blocking acquisition: records an edge from every lock the task holds
+  /// to the one it is about to take. Costs one load when the task holds nothing.
+  @inline(__always)
+  func noteLockOrder(
+    _ task: UnsafeMutablePointer<dt_task_slot>, to lockClass: UInt32, site: UInt32, mode: UInt32
+  ) {
+    guard task.pointee.held_count != 0, tracksLockOrder.load(ordering: .relaxed) else { return }
+    recordLockOrder(task, to: lockClass, site: site, mode: mode)
+  }
+
+  @inline(never)
+  private func recordLockOrder(
+    _ task: UnsafeMutablePointer<dt_task_slot>, to lockClass: UInt32, site: UInt32, mode: UInt32
+  ) {
+    let count = min(Int(task.pointee.held_count), Int(DT_MAX_HELD))
+    withUnsafeBytes(of: &task.pointee.held) { bytes in
+      for index in 0..<count {
+        let held = bytes.load(fromByteOffset: index * MemoryLayout<dt_hold>.stride, as: dt_hold.self)
+        // Nesting two locks of one class (hand-over-hand) is not an order between classes.
+        guard held.lock_class != lockClass else { continue }
+        let key = dt_edge_key(held.lock_class, lockClass, held.mode, mode)
+        if dt_edge_set_contains(edgeSet, edgeSetMask, key) != 0 { continue }
+        publishEdge(key: key, from: held, to: lockClass, site: site, mode: mode, task: task.pointee.id)
+      }
+    }
+  }
+
+  private func publishEdge(
+    key: UInt64, from held: dt_hold, to lockClass: UInt32, site: UInt32, mode: UInt32, task: UInt64
+  ) {
+    withRegistryLock {
+      guard dt_edge_set_contains(edgeSet, edgeSetMask, key) == 0 else { return }
+      guard edgesUsedLocked < segment.edgeCapacity else {
+        dt_fetch_add_u64(&header.pointee.edges_dropped, 1)
+        return
+      }
+      segment.edges[edgesUsedLocked] = dt_edge(
+        from_class: held.lock_class, to_class: lockClass, from_site: held.site, to_site: site,
+        from_mode: UInt16(held.mode), to_mode: UInt16(mode), reserved: 0, task: task)
+      edgesUsedLocked += 1
+      dt_store_release_u64(&header.pointee.edges_used, UInt64(edgesUsedLocked))
+      insertEdgeKey(key)
     }
   }
 }
@@ -275,4 +362,12 @@ private func threadExited(_ value: UnsafeMutableRawPointer?) {
   guard let value else { return }
   let slot = value.assumingMemoryBound(to: dt_task_slot.self)
   if slot.pointee.state != UInt32(DT_TASK_ENDED) { Runtime.shared.markEnded(slot) }
+}
+
+/// Lock-order recording (on by default; `DEADTOP_LOCK_ORDER=0` turns it off at start).
+public enum LockOrderTracking {
+  public static var isEnabled: Bool {
+    get { Runtime.shared.tracksLockOrder.load(ordering: .relaxed) }
+    set { Runtime.shared.tracksLockOrder.store(newValue, ordering: .relaxed) }
+  }
 }

@@ -17,6 +17,7 @@ struct Segment: @unchecked Sendable {
   let resourceCapacity: Int
   let siteCapacity: Int
   let stringCapacity: Int
+  let edgeCapacity: Int
 
   var header: UnsafeMutablePointer<dt_header> { base.assumingMemoryBound(to: dt_header.self) }
   var tasks: UnsafeMutablePointer<dt_task_slot> { table(DT_TABLE_TASKS, dt_task_slot.self) }
@@ -24,6 +25,7 @@ struct Segment: @unchecked Sendable {
     table(DT_TABLE_RESOURCES, dt_resource_slot.self)
   }
   var sites: UnsafeMutablePointer<dt_site> { table(DT_TABLE_SITES, dt_site.self) }
+  var edges: UnsafeMutablePointer<dt_edge> { table(DT_TABLE_EDGES, dt_edge.self) }
   var strings: UnsafeMutableRawPointer {
     base + Int(tableDescriptor(DT_TABLE_STRINGS).offset)
   }
@@ -44,13 +46,15 @@ struct Segment: @unchecked Sendable {
       tasks: environment.integer("DEADTOP_MAX_TASKS", default: 1024, range: 16...65536),
       resources: environment.integer("DEADTOP_MAX_RESOURCES", default: 4096, range: 16...1_048_576),
       sites: environment.integer("DEADTOP_MAX_SITES", default: 4096, range: 16...65536),
-      strings: environment.integer("DEADTOP_STRING_BYTES", default: 262_144, range: 4096...16_777_216)
+      strings: environment.integer("DEADTOP_STRING_BYTES", default: 262_144, range: 4096...16_777_216),
+      edges: environment.integer("DEADTOP_MAX_EDGES", default: 1024, range: 16...65536)
     )
     var layout: [(index: Int, slotSize: Int, capacity: Int)] = [
       (Int(DT_TABLE_TASKS), MemoryLayout<dt_task_slot>.stride, capacities.tasks),
       (Int(DT_TABLE_RESOURCES), MemoryLayout<dt_resource_slot>.stride, capacities.resources),
       (Int(DT_TABLE_SITES), MemoryLayout<dt_site>.stride, capacities.sites),
       (Int(DT_TABLE_STRINGS), 1, capacities.strings),
+      (Int(DT_TABLE_EDGES), MemoryLayout<dt_edge>.stride, capacities.edges),
     ]
     layout.sort { $0.index < $1.index }
     var offset = align(MemoryLayout<dt_header>.stride, to: 64)
@@ -82,7 +86,7 @@ struct Segment: @unchecked Sendable {
     let segment = Segment(
       base: base!, size: size, publishedName: publishedName, taskCapacity: capacities.tasks,
       resourceCapacity: capacities.resources, siteCapacity: capacities.sites,
-      stringCapacity: capacities.strings)
+      stringCapacity: capacities.strings, edgeCapacity: capacities.edges)
 
     let header = segment.header
     header.pointee.magic = DT_MAGIC

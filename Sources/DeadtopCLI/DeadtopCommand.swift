@@ -33,29 +33,50 @@ struct ReportOptions: ParsableArguments {
 
   func validate() throws {
     if json && dot { throw ValidationError("--json and --dot are exclusive: choose one") }
+    guard longWait > 0 else { throw ValidationError("--long-wait must be a positive number of seconds") }
   }
 
   var format: ReportFormat { json ? .json : dot ? .dot : .text }
 
+  @Option(
+    help: ArgumentHelp(
+      "Report tasks waiting at least this long as long waits (the live view marks them).",
+      valueName: "seconds"))
+  var longWait: Double = 10
+
   func render(_ analysis: Analysis) -> String {
     switch format {
-    case .text: TextReport.render(analysis)
-    case .json: JSONReport.render(analysis)
+    case .text: TextReport.render(analysis, longWaitSeconds: longWait)
+    case .json: JSONReport.render(analysis, longWaitSeconds: longWait)
     case .dot: DOTReport.render(analysis)
     }
   }
 }
 
+/// The root: its options live in `AttachCommand`, the default subcommand, so that
+/// `deadtop --attach PID` works and `deadtop demo --once` reaches demo's own flags.
 struct DeadtopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "deadtop",
     abstract:
       "A live deadlock monitor: who runs, who waits on what, who holds what, and every wait-for cycle.",
     discussion: """
-      Exit status: 0 no deadlock, 3 a deadlock was found, 1 an error (no such process, \
-      no segment, permission denied, stale or unreadable segment, bad arguments).
+      deadtop --attach PID [--once [--json | --dot] [--stacks]] [--long-wait S]
+              [--interval MS] [--theme NAME|PATH] [--themes-dir DIR] [--no-color]
+      (all options: deadtop attach --help)
+
+      --attach opens the live view; --once prints one report. Exit status: 0 no deadlock, \
+      3 a deadlock was found, 1 an error (no such process, permission denied, stale or \
+      unreadable segment, bad arguments).
       """,
-    subcommands: [ListCommand.self, DemoCommand.self, ScenarioCommand.self])
+    subcommands: [AttachCommand.self, ListCommand.self, DemoCommand.self, ScenarioCommand.self],
+    defaultSubcommand: AttachCommand.self)
+}
+
+/// `deadtop --attach PID [--once]`.
+struct AttachCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "attach", abstract: "Watch a process: the live view, or one report with --once.")
 
   @Option(name: .long, help: ArgumentHelp("The process to watch.", valueName: "pid"))
   var attach: Int32?
@@ -80,13 +101,15 @@ struct DeadtopCommand: ParsableCommand {
 
   func run() throws {
     guard let pid = attach else {
-      throw CleanExit.helpRequest(self)
+      throw CleanExit.helpRequest(DeadtopCommand.self)
     }
     if !once && report.format == .text {
       do {
         try LiveSession.checkTerminal()
         let source = try Attach.source(of: pid)
-        try LiveSession(target: source, demo: nil, options: try live.sessionOptions()).run()
+        try LiveSession(
+          target: source, demo: nil, options: try live.sessionOptions(longWaitSeconds: report.longWait)
+        ).run()
         return
       } catch let unavailable as LiveViewUnavailable {
         Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
@@ -105,6 +128,9 @@ struct DeadtopCommand: ParsableCommand {
     if !analysis.deadlocks.isEmpty { throw ExitCode(Status.deadlock) }
   }
 
+}
+
+extension DeadtopCommand {
   /// ArgumentParser's own main, except that every error exits 1 as documented.
   static func runMain() {
     do {

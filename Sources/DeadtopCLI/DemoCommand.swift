@@ -79,7 +79,7 @@ struct DemoCommand: ParsableCommand {
         current = nil
       })
     defer { current?.stop() }
-    let options = try live.sessionOptions()
+    let options = try live.sessionOptions(longWaitSeconds: report.longWait)
     var initial: DemoTarget?
     if let name {
       initial = try DemoTarget(scenario: name, fixed: fixed)

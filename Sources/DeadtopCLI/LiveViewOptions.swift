@@ -21,18 +21,13 @@ struct LiveViewOptions: ParsableArguments {
   @Flag(help: "No colour (also when NO_COLOR is set).")
   var noColor = false
 
-  @Option(
-    help: ArgumentHelp("Show tasks waiting longer than this in the warning style.", valueName: "seconds"))
-  var longWait: Double = 5
-
   func validate() throws {
     guard (50...60_000).contains(interval) else {
       throw ValidationError("--interval must be between 50 and 60000 milliseconds")
     }
-    guard longWait > 0 else { throw ValidationError("--long-wait must be a positive number of seconds") }
   }
 
-  func sessionOptions() throws -> LiveOptions {
+  func sessionOptions(longWaitSeconds longWait: Double) throws -> LiveOptions {
     let glyphs = prepareLocale()
     let directories = ThemeCatalog.searchDirectories(
       themesDirectory: themesDir, executable: currentExecutable())

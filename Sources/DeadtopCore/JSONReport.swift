@@ -12,6 +12,10 @@ public enum JSONReport {
     public var process: Process
     public var summary: Summary
     public var deadlocks: [DeadlockEntry]
+    /// Lock-order cycles that have not (yet) deadlocked.
+    public var potentialDeadlocks: [PotentialEntry]
+    /// Blocked tasks waiting at least the long-wait threshold, longest first.
+    public var longWaits: [LongWaitEntry]
     public var tasks: [TaskEntry]
     public var resources: [ResourceEntry]
     public var warnings: [String]
@@ -63,6 +67,28 @@ public enum JSONReport {
     public var endedHolders: [UInt64]
     /// The finding spelled out in one paragraph.
     public var explanation: String
+  }
+
+  public struct PotentialEntry: Codable, Equatable, Sendable {
+    /// Lock class labels around the cycle.
+    public var locks: [String]
+    public var orders: [OrderEntry]
+  }
+
+  public struct OrderEntry: Codable, Equatable, Sendable {
+    public var holding: String
+    public var holdingSite: Site?
+    public var acquired: String
+    public var acquiredSite: Site?
+    public var task: UInt64
+  }
+
+  public struct LongWaitEntry: Codable, Equatable, Sendable {
+    public var task: UInt64
+    public var name: String
+    public var seconds: Double
+    public var holders: [UInt64]
+    public var holderSites: [Site]
   }
 
   public struct Step: Codable, Equatable, Sendable {
@@ -135,7 +161,7 @@ public enum JSONReport {
     public var mode: String
   }
 
-  public static func document(_ analysis: Analysis) -> Document {
+  public static func document(_ analysis: Analysis, longWaitSeconds: Double = 10) -> Document {
     let snapshot = analysis.snapshot
     func count(_ state: TaskState) -> Int { snapshot.tasks.filter { $0.state == state }.count }
     return Document(
@@ -152,6 +178,23 @@ public enum JSONReport {
       deadlocks: analysis.deadlocks.enumerated().map { index, deadlock in
         entry(deadlock, number: index + 1, in: analysis)
       },
+      potentialDeadlocks: analysis.potentialDeadlocks.map { potential in
+        PotentialEntry(
+          locks: potential.classes.map(\.label),
+          orders: potential.edges.map { edge in
+            OrderEntry(
+              holding: edge.from.label, holdingSite: edge.fromSite.map(site), acquired: edge.to.label,
+              acquiredSite: edge.toSite.map(site), task: edge.task)
+          })
+      },
+      longWaits: analysis.longWaits(atLeast: longWaitSeconds).map { task in
+        var holders: [(task: TaskID, hold: Hold)] = []
+        if case .resource(let resource)? = task.wait?.target { holders = analysis.holders[resource] ?? [] }
+        return LongWaitEntry(
+          task: task.id, name: task.name,
+          seconds: rounded(snapshot.seconds(since: task.wait?.sinceNanoseconds ?? 0)),
+          holders: holders.map(\.task), holderSites: holders.compactMap { $0.hold.site.map(site) })
+      },
       tasks: snapshot.tasks.map { entry($0, in: analysis) },
       resources: snapshot.resources.map { resource in
         ResourceEntry(
@@ -165,10 +208,10 @@ public enum JSONReport {
       warnings: snapshot.warnings)
   }
 
-  public static func render(_ analysis: Analysis) -> String {
+  public static func render(_ analysis: Analysis, longWaitSeconds: Double = 10) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(document(analysis))) ?? Data("{}".utf8)
+    let data = (try? encoder.encode(document(analysis, longWaitSeconds: longWaitSeconds))) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 

@@ -13,6 +13,8 @@ public struct Snapshot: Sendable, Equatable {
   public var counters: Counters
   /// Things a reader should know: a full table, slots that could not be read.
   public var warnings: [String]
+  /// Every order in which some task took two lock classes (runtime only).
+  public var lockOrder: [LockOrderEdge] = []
 
   public init(
     process: ProcessSummary, takenAtNanoseconds: UInt64, tasks: [TaskInfo],
@@ -238,5 +240,44 @@ public struct Counters: Sendable, Equatable {
     self.resourcesCreated = resourcesCreated
     self.tasksDropped = tasksDropped
     self.resourcesDropped = resourcesDropped
+  }
+}
+
+/// Locks that play the same role: one name, or one creation site.
+public struct LockClass: Sendable, Hashable {
+  public var key: UInt32
+  /// `mutex "accounts"` or `mutex created at Bank.swift:12`.
+  public var label: String
+
+  public init(key: UInt32, label: String) {
+    self.key = key
+    self.label = label
+  }
+}
+
+/// Some task acquired `to` while holding `from`.
+public struct LockOrderEdge: Sendable, Equatable {
+  public var from: LockClass
+  public var to: LockClass
+  /// Where the held lock was acquired.
+  public var fromSite: CallSite?
+  /// Where the second lock was acquired.
+  public var toSite: CallSite?
+  public var fromMode: HoldMode
+  public var toMode: HoldMode
+  /// The first task seen doing it.
+  public var task: TaskID
+
+  public init(
+    from: LockClass, to: LockClass, fromSite: CallSite? = nil, toSite: CallSite? = nil,
+    fromMode: HoldMode = .exclusive, toMode: HoldMode = .exclusive, task: TaskID = 0
+  ) {
+    self.from = from
+    self.to = to
+    self.fromSite = fromSite
+    self.toSite = toSite
+    self.fromMode = fromMode
+    self.toMode = toMode
+    self.task = task
   }
 }

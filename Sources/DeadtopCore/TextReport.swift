@@ -1,7 +1,8 @@
 /// The report a person reads at 3 a.m.: the verdict first, each deadlock spelled out as
 /// a chain, then every task (like a goroutine dump) and every lock.
 public enum TextReport {
-  public static func render(_ analysis: Analysis) -> String {
+  /// `longWaitSeconds`: blocked tasks waiting at least this long are listed as long waits.
+  public static func render(_ analysis: Analysis, longWaitSeconds: Double = 10) -> String {
     let snapshot = analysis.snapshot
     var out: [String] = []
     out.append(headline(snapshot))
@@ -10,6 +11,16 @@ public enum TextReport {
     for (index, deadlock) in analysis.deadlocks.enumerated() {
       out.append("")
       out.append(contentsOf: describe(deadlock, number: index + 1, in: analysis))
+    }
+    for (index, potential) in analysis.potentialDeadlocks.enumerated() {
+      out.append("")
+      out.append(contentsOf: describe(potential, number: index + 1))
+    }
+    let long = analysis.longWaits(atLeast: longWaitSeconds)
+    if !long.isEmpty {
+      out.append("")
+      out.append("Long waits (at least \(formatDuration(longWaitSeconds)))")
+      for task in long { out.append(contentsOf: describeLongWait(task, in: analysis)) }
     }
     out.append("")
     out.append("Tasks")
@@ -46,7 +57,14 @@ public enum TextReport {
 
   static func verdict(_ analysis: Analysis) -> [String] {
     let count = analysis.deadlocks.count
-    guard count > 0 else { return ["No deadlock found."] }
+    let potential = analysis.potentialDeadlocks.count
+    guard count > 0 else {
+      return potential == 0
+        ? ["No deadlock found."]
+        : [
+          "No deadlock found, but \(potential) potential deadlock\(potential == 1 ? "" : "s") from lock order."
+        ]
+    }
     let noun = count == 1 ? "1 deadlock" : "\(count) deadlocks"
     let stuck = analysis.deadlocked.count
     if analysis.isGlobal {
@@ -95,6 +113,32 @@ public enum TextReport {
     if !deadlock.blockedBehind.isEmpty {
       out.append("  blocked behind it:")
       for task in deadlock.blockedBehind { out.append("    " + waitLine(task, in: snapshot)) }
+    }
+    return out
+  }
+
+  /// A lock-order cycle: both (or all) acquisition orders with their call sites.
+  public static func describe(_ potential: PotentialDeadlock, number: Int) -> [String] {
+    let chain = (potential.classes + [potential.classes[0]]).map(\.label).joined(separator: " → ")
+    var out = ["Potential deadlock \(number) (lock order, has not happened): \(chain)"]
+    for edge in potential.edges {
+      var line = "    task \(edge.task) took \(edge.to.label)"
+      if let site = edge.toSite { line += " at \(site.description)" }
+      line += " while holding \(edge.from.label)"
+      if let site = edge.fromSite { line += " (taken at \(site.description))" }
+      out.append(line)
+    }
+    return out
+  }
+
+  static func describeLongWait(_ task: TaskInfo, in analysis: Analysis) -> [String] {
+    var out = ["  " + waitLine(task.id, in: analysis.snapshot)]
+    if let wait = task.wait, case .resource(let resource) = wait.target {
+      for holder in analysis.holders[resource] ?? [] {
+        var line = "    held by \(analysis.snapshot.label(task: holder.task))"
+        if let site = holder.hold.site { line += ", acquired at \(site.description)" }
+        out.append(line)
+      }
     }
     return out
   }

@@ -76,7 +76,7 @@ struct WaitGraph {
   func explain(deadlocked: [Bool]) -> [Deadlock] {
     let nodes = ids.indices.filter { deadlocked[$0] }.sorted { ids[$0] < ids[$1] }
     let successors = needs.map { $0.filter { deadlocked[$0] } }
-    let components = stronglyConnectedComponents(nodes, successors: successors)
+    let components = Self.stronglyConnectedComponents(nodes, successors: successors)
     var findings: [Deadlock] = []
     var assigned = [Bool](repeating: false, count: ids.count)
     var cycleSources: [(members: [Int], finding: Int)] = []
@@ -85,7 +85,7 @@ struct WaitGraph {
       guard isCycle else { continue }
       let members = component.sorted { ids[$0] < ids[$1] }
       let inComponent = Set(members)
-      let path = shortestCycle(through: members[0], within: inComponent, successors: successors)
+      let path = Self.shortestCycle(through: members[0], within: inComponent, successors: successors)
       let onPath = Set(path)
       for member in members { assigned[member] = true }
       cycleSources.append((members, findings.count))
@@ -132,11 +132,12 @@ struct WaitGraph {
     return findings
   }
 
-  /// Tarjan's algorithm, iterative so that a long chain cannot overflow the stack.
-  func stronglyConnectedComponents(_ nodes: [Int], successors: [[Int]]) -> [[Int]] {
-    var index = [Int](repeating: -1, count: ids.count)
-    var lowLink = [Int](repeating: 0, count: ids.count)
-    var onStack = [Bool](repeating: false, count: ids.count)
+  /// Tarjan's algorithm on nodes 0..<successors.count, iterative so that a long chain
+  /// cannot overflow the stack.
+  static func stronglyConnectedComponents(_ nodes: [Int], successors: [[Int]]) -> [[Int]] {
+    var index = [Int](repeating: -1, count: successors.count)
+    var lowLink = [Int](repeating: 0, count: successors.count)
+    var onStack = [Bool](repeating: false, count: successors.count)
     var stack: [Int] = []
     var components: [[Int]] = []
     var counter = 0
@@ -179,7 +180,7 @@ struct WaitGraph {
   }
 
   /// The shortest path from `start` back to itself inside one component.
-  func shortestCycle(through start: Int, within members: Set<Int>, successors: [[Int]]) -> [Int] {
+  static func shortestCycle(through start: Int, within members: Set<Int>, successors: [[Int]]) -> [Int] {
     var parent: [Int: Int] = [:]
     var frontier = [start]
     while !frontier.isEmpty {

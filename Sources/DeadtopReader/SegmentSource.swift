@@ -56,6 +56,8 @@ public final class SegmentSource {
   private let resourcesTable: dt_table
   private let sitesTable: dt_table
   private let stringsTable: dt_table
+  private let edgesTable: dt_table
+  private var edges: [LockOrderEdge] = []
   private let checksProcess: Bool
   private var strings: [UInt32: String] = [:]
   private var sites: [CallSite?] = []
@@ -116,6 +118,16 @@ public final class SegmentSource {
       resourcesTable = validated.tables[Int(DT_TABLE_RESOURCES)]
       sitesTable = validated.tables[Int(DT_TABLE_SITES)]
       stringsTable = validated.tables[Int(DT_TABLE_STRINGS)]
+      let edgeTable = validated.tables[Int(DT_TABLE_EDGES)]
+      // Optional: a segment without it (or with a bad one) simply has no lock orders.
+      let (extent, overflow) = UInt64(edgeTable.slot_size).multipliedReportingOverflow(
+        by: UInt64(edgeTable.capacity))
+      edgesTable =
+        Int(edgeTable.slot_size) >= MemoryLayout<dt_edge>.size && !overflow && edgeTable.offset % 8 == 0
+          && edgeTable.offset >= UInt64(validated.header.header_size)
+          && edgeTable.offset <= validated.header.segment_size
+          && extent <= validated.header.segment_size - edgeTable.offset
+        ? edgeTable : dt_table()
       pid = header.pid
       self.checksProcess = checksProcess
       if let expectedPID, expectedPID != header.pid {
@@ -295,12 +307,21 @@ public final class SegmentSource {
     if staleSlots > 0 {
       warnings.append("\(staleSlots) task slots changed while being read; showing their previous copy")
     }
-    return Snapshot(
+    refreshEdges(used: headerField(\.edges_used), stringsUsed: stringsUsed)
+    let edgesDropped = headerField(\.edges_dropped)
+    if edgesDropped > 0 {
+      warnings.append(
+        "the lock-order table (\(edgesTable.capacity) edges) was full: \(edgesDropped) orders are not "
+          + "shown; raise DEADTOP_MAX_EDGES")
+    }
+    var snapshot = Snapshot(
       process: ProcessSummary(
         pid: pid, name: processName, source: .runtime, abiVersion: header.abi_version,
         startedAtNanoseconds: header.clock_base_monotonic_ns),
       takenAtNanoseconds: now, tasks: tasks, resources: resources, counters: counters,
       warnings: warnings)
+    snapshot.lockOrder = edges
+    return snapshot
   }
 
   private func decode(task slot: dt_task_slot, stale: Bool, stringsUsed: UInt64) -> TaskInfo {
@@ -362,6 +383,36 @@ public final class SegmentSource {
       sites.append(
         CallSite(file: file, line: entry.line, function: string(entry.function, used: stringsUsed) ?? ""))
     }
+  }
+
+  /// Edges are written once before `edges_used` covers them, so each is decoded once.
+  private func refreshEdges(used: UInt64, stringsUsed: UInt64) {
+    let count = Int(min(used, UInt64(edgesTable.capacity)))
+    guard count > edges.count else { return }
+    let raw = base + Int(edgesTable.offset)
+    for index in edges.count..<count {
+      let edge = (raw + index * Int(edgesTable.slot_size)).loadUnaligned(as: dt_edge.self)
+      edges.append(
+        LockOrderEdge(
+          from: lockClass(edge.from_class, stringsUsed: stringsUsed),
+          to: lockClass(edge.to_class, stringsUsed: stringsUsed), fromSite: site(edge.from_site),
+          toSite: site(edge.to_site),
+          fromMode: edge.from_mode == UInt16(DT_HOLD_SHARED) ? .shared : .exclusive,
+          toMode: edge.to_mode == UInt16(DT_HOLD_SHARED) ? .shared : .exclusive, task: edge.task))
+    }
+  }
+
+  /// `mutex "accounts"`, or `rwmutex created at Config.swift:9` for an unnamed class.
+  private func lockClass(_ key: UInt32, stringsUsed: UInt64) -> LockClass {
+    let kind = key & DT_CLASS_RWMUTEX != 0 ? "rwmutex" : "mutex"
+    let reference = key & DT_CLASS_REFERENCE
+    if key & DT_CLASS_BY_SITE != 0 {
+      let label =
+        site(reference).map { "\(kind) created at \($0.file):\($0.line)" } ?? "\(kind) class \(reference)"
+      return LockClass(key: key, label: label)
+    }
+    let name = string(reference, used: stringsUsed) ?? "class \(reference)"
+    return LockClass(key: key, label: "\(kind) \"\(name)\"")
   }
 
   /// A live header counter, read with acquire so what it covers is visible.

@@ -85,6 +85,7 @@ public enum Renderer {
     case .tasks: return Rows.taskOrder(analysis, state: state, longWaitSeconds: frame.longWaitSeconds).count
     case .resources: return Rows.resources(analysis, state: state).count
     case .deadlocks: return wrap(deadlockLines(analysis, frame), width: width).count
+    case .lockOrder: return wrap(lockOrderLines(analysis), width: width).count
     default: return 0
     }
   }
@@ -176,13 +177,7 @@ public enum Renderer {
         glyphs: frame.glyphs)
     case .lockOrder:
       drawLines(
-        &screen,
-        placeholder(
-          "Lock order",
-          "Potential deadlocks predicted from the order in which tasks take locks (lockdep's idea):",
-          "every pair of lock classes taken in both orders, with both call sites, even if the",
-          "program has never deadlocked. The runtime starts recording these orders in a later version."),
-        scroll: 0, top: 4, glyphs: frame.glyphs)
+        &screen, lockOrderLines(analysis), scroll: state.selected(.lockOrder), top: 4, glyphs: frame.glyphs)
     case .schedtrace:
       drawLines(
         &screen,
@@ -348,6 +343,36 @@ public enum Renderer {
       }
       lines += description.dropFirst().map { ($0, .normal) }
       lines.append(("", .normal))
+    }
+    return lines
+  }
+
+  /// Potential deadlocks from lock order, then every order recorded.
+  static func lockOrderLines(_ analysis: Analysis) -> [(String, Role)] {
+    let snapshot = analysis.snapshot
+    guard snapshot.process.source == .runtime else {
+      return [
+        ("Lock order", .title), ("", .normal),
+        ("The Deadtop runtime records lock order; a process read through /proc has none.", .dim),
+      ]
+    }
+    var lines: [(String, Role)] = []
+    let potential = analysis.potentialDeadlocks
+    if potential.isEmpty {
+      lines.append(("No potential deadlock: every pair of locks is always taken in the same order.", .good))
+    }
+    for (index, cycle) in potential.enumerated() {
+      let description = TextReport.describe(cycle, number: index + 1)
+      lines.append((description[0], .warning))
+      lines += description.dropFirst().map { ($0, .normal) }
+      lines.append(("", .normal))
+    }
+    lines.append(("", .normal))
+    lines.append(("Orders recorded (\(snapshot.lockOrder.count)): holding → then taking", .title))
+    for edge in snapshot.lockOrder {
+      var line = "  \(edge.from.label) → \(edge.to.label)"
+      if let site = edge.toSite { line += "   at \(site.file):\(site.line)" }
+      lines.append((line, .normal))
     }
     return lines
   }

@@ -68,7 +68,7 @@ struct SegmentImage {
     task.tid = pid
     task.name = worker
     task.held_count = 1
-    task.held.0 = dt_hold(resource: 7, site: 1, mode: UInt32(DT_HOLD_EXCLUSIVE))
+    task.held.0 = dt_hold(resource: 7, site: 1, mode: UInt32(DT_HOLD_EXCLUSIVE), lock_class: 0, reserved: 0)
     store(task, at: layout.tasks)
     var resource = dt_resource_slot()
     resource.kind = UInt32(DT_RESOURCE_MUTEX)

@@ -176,11 +176,25 @@ func row(_ screen: Screen, containing text: String) -> Int? {
   }
 
   @Test func laterViewsSayWhatTheyWillShow() {
-    for view in [ViewKind.lockOrder, .schedtrace, .events] {
+    for view in [ViewKind.schedtrace, .events] {
       var state = AppState()
       state.view = view
       #expect(render(state).text.contains(view.title))
     }
+  }
+
+  @Test func theLockOrderViewShowsPredictedDeadlocks() {
+    var analysisSnapshot = bankAnalysis().snapshot
+    let a = LockClass(key: 1, label: "mutex \"inventory\"")
+    let b = LockClass(key: 2, label: "mutex \"pricing\"")
+    analysisSnapshot.lockOrder = [
+      LockOrderEdge(from: a, to: b, task: 2), LockOrderEdge(from: b, to: a, task: 3),
+    ]
+    var state = AppState()
+    state.view = .lockOrder
+    let screen = Renderer.render(state, Frame(analysis: Analysis(analysisSnapshot)), width: 120, height: 40)
+    #expect(screen.text.contains("Potential deadlock 1 (lock order, has not happened)"))
+    #expect(screen.text.contains("Orders recorded (2)"))
   }
 
   @Test func theDemoMenuListsScenarios() throws {

@@ -224,3 +224,36 @@ final class Log: @unchecked Sendable {
   private(set) var entries: [String] = []
   func append(_ entry: String) { entries.append(entry) }
 }
+
+@Suite struct LockOrderRuntimeTests {
+  @Test func nestedAcquisitionsRecordOrdersAndTryLockDoesNot() throws {
+    let first = Mutex(name: "order-first")
+    let second = Mutex(name: "order-second")
+    let third = Mutex(name: "order-third")
+    let line = UInt32(#line + 3)
+    spawn("orderer") {
+      first.withLock {
+        second.withLock {}
+        if third.tryLock() { third.unlock() }
+      }
+    }.join()
+    let snapshot = try SegmentSource(pid: getpid()).snapshot()
+    let edges = snapshot.lockOrder.filter { $0.from.label == "mutex \"order-first\"" }
+    #expect(edges.map(\.to.label) == ["mutex \"order-second\""])
+    #expect(edges.first?.toSite?.line == line)
+    #expect(edges.first?.toSite?.file == "DeadtopTests/RuntimeTests.swift")
+  }
+
+  @Test func oppositeOrdersAreAPotentialDeadlock() throws {
+    let x = Mutex(name: "order-x")
+    let y = Mutex(name: "order-y")
+    spawn("x-then-y") { x.withLock { y.withLock {} } }.join()
+    spawn("y-then-x") { y.withLock { x.withLock {} } }.join()
+    let analysis = Analysis(try SegmentSource(pid: getpid()).snapshot())
+    let cycle = analysis.potentialDeadlocks.first {
+      Set($0.classes.map(\.label)) == ["mutex \"order-x\"", "mutex \"order-y\""]
+    }
+    #expect(cycle != nil)
+    #expect(cycle?.edges.count == 2)
+  }
+}

@@ -62,6 +62,37 @@ let deadlockingDemos = [
     #expect(document.tasks.filter { $0.name != "main" }.allSatisfy { $0.state == "ended" })
   }
 
+  @Test func anOrderThatHasNotDeadlockedIsPredictedWithBothCallSites() throws {
+    let demo = try DemoProcess("lock-order", ["--stay"])
+    try demo.waitFor("scenario finished")
+    let outcome = try deadtop("--attach", "\(demo.pid)", "--once", "--json")
+    #expect(outcome.status == 0, "a prediction is not a deadlock; stderr: \(outcome.error)")
+    let document = try report(outcome)
+    #expect(document.deadlocks.isEmpty)
+    #expect(document.potentialDeadlocks.count == 1)
+    let potential = try #require(document.potentialDeadlocks.first)
+    #expect(Set(potential.locks) == ["mutex \"inventory\"", "mutex \"pricing\""])
+    #expect(potential.orders.count == 2)
+    let sites = Set(potential.orders.compactMap { $0.acquiredSite.map { "\($0.file):\($0.line)" } })
+    #expect(sites.count == 2, "both call sites: \(sites)")
+
+    let fixed = try DemoProcess("lock-order", ["--fixed", "--stay"])
+    try fixed.waitFor("scenario finished")
+    let clean = try report(try deadtop("--attach", "\(fixed.pid)", "--once", "--json"))
+    #expect(clean.potentialDeadlocks.isEmpty)
+  }
+
+  @Test func longWaitsNameTheHolder() throws {
+    let demo = try DemoProcess("abba")
+    _ = try demo.attachUntil { $0.status == 3 }
+    usleep(200_000)
+    let document = try report(
+      try deadtop("--attach", "\(demo.pid)", "--once", "--json", "--long-wait", "0.1"))
+    let long = try #require(document.longWaits.first { $0.name == "pay-alice-bob" })
+    #expect(long.holders.count == 1)
+    #expect(long.holderSites.first?.file == "DemoScenarios/LockScenarios.swift")
+  }
+
   @Test func deadtopDemoRunsTheScenarioAndReportsTheCycle() throws {
     let outcome = try deadtop("demo", "abba")
     #expect(outcome.status == 3)

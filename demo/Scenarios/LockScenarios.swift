@@ -172,6 +172,37 @@ extension Scenarios {
     for diner in diners { diner.join() }
   }
 
+  /// AB-BA that happens not to deadlock: the two orders run one after the other.
+  static let lockOrder: Scenario = {
+    var scenario = Scenario(
+      name: "lock-order",
+      summary: "AB-BA that has not deadlocked yet: lock order predicts it (lockdep)",
+      story:
+        "Task nightly-report locks inventory then pricing; later, task price-update locks pricing "
+        + "then inventory. They never overlap, so nothing deadlocks today, but the two orders "
+        + "form a cycle: deadtop reports a potential deadlock with both call sites.",
+      fix: "Both tasks lock inventory before pricing.",
+      endsInFatalError: false
+    ) { fixed in
+      let inventory = Mutex(name: "inventory")
+      let pricing = Mutex(name: "pricing")
+      let report = spawn("nightly-report") {
+        inventory.withLock { pricing.withLock {} }
+      }
+      report.join()
+      let update = spawn("price-update") {
+        if fixed {
+          inventory.withLock { pricing.withLock {} }
+        } else {
+          pricing.withLock { inventory.withLock {} }
+        }
+      }
+      update.join()
+    }
+    scenario.onlyPredicted = true
+    return scenario
+  }()
+
   /// Misuse: unlocking a mutex nobody holds is Go's fatal error.
   static let unlockUnlocked = Scenario(
     name: "unlock-unlocked",

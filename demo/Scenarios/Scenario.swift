@@ -16,6 +16,8 @@ public struct Scenario: Sendable {
   public let fix: String
   /// Misuse demos end with a fatal error instead of a deadlock.
   public let endsInFatalError: Bool
+  /// The deadlocking variant does not deadlock this time: only lock order predicts it.
+  public var onlyPredicted = false
   let body: @Sendable (_ fixed: Bool) -> Void
 
   /// Runs the scenario on the calling thread. The deadlocking variant never returns.
@@ -24,7 +26,7 @@ public struct Scenario: Sendable {
 
 public enum Scenarios {
   public static let all: [Scenario] = [
-    abba, doubleLock, readThenWrite, readWriteRead, philosophers, unlockUnlocked,
+    abba, doubleLock, readThenWrite, readWriteRead, philosophers, lockOrder, unlockUnlocked,
   ]
 
   public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }

@@ -61,6 +61,30 @@ enum BenchmarkSuite {
     row("Deadtop.Mutex lock+unlock", trackedNanoseconds, baseline: standardNanoseconds)
     row("Deadtop.Mutex.withLock", trackedWithLock, baseline: standardNanoseconds)
     print("  target: Deadtop.Mutex within 2x of Synchronization.Mutex\n")
+
+    // Acquiring while holding another lock: the lock-order check against none.
+    let outer = Deadtop.Mutex(name: "outer")
+    let inner = Deadtop.Mutex(name: "inner")
+    outer.lock()
+    LockOrderTracking.isEnabled = false
+    let untracked = nanosecondsPerOperation(iterations) {
+      for _ in 0..<iterations {
+        inner.lock()
+        inner.unlock()
+      }
+    }
+    LockOrderTracking.isEnabled = true
+    let ordered = nanosecondsPerOperation(iterations) {
+      for _ in 0..<iterations {
+        inner.lock()
+        inner.unlock()
+      }
+    }
+    outer.unlock()
+    print("Acquire while holding another lock (\(iterations) iterations)")
+    row("Deadtop.Mutex, lock order off", untracked, baseline: untracked)
+    row("Deadtop.Mutex, lock order on", ordered, baseline: untracked)
+    print("  target: lock-order tracking within 2x of the same acquisition without it\n")
   }
 
   // MARK: Analysis and reports

@@ -84,16 +84,40 @@ typedef struct {
   uint64_t strings_used;      /* bytes; published with release after the bytes */
   uint64_t wait_sequence;     /* global order of wait episodes */
   char process_name[DT_NAME_BYTES];
-  uint8_t reserved[128];
+  uint64_t edges_used;    /* lock-order edges published (release after the edge) */
+  uint64_t edges_dropped; /* new edges that found the edge table full */
+  uint8_t reserved[112];
 } dt_header;
 _Static_assert(sizeof(dt_header) == 72 + 16 * DT_TABLE_COUNT + 72 + DT_NAME_BYTES + 128, "dt_header layout");
+
+/* A lock class: locks that play the same role. The name's string reference for a named
+ * lock, else DT_CLASS_BY_SITE | its creation site; DT_CLASS_RWMUTEX marks rwmutexes. */
+#define DT_CLASS_BY_SITE 0x80000000u
+#define DT_CLASS_RWMUTEX 0x40000000u
+#define DT_CLASS_REFERENCE 0x1fffffffu
 
 typedef struct {
   uint64_t resource; /* resource id */
   uint32_t site;     /* call site index + 1; 0 = unknown */
   uint32_t mode;     /* DT_HOLD_* */
+  uint32_t lock_class;
+  uint32_t reserved;
 } dt_hold;
-_Static_assert(sizeof(dt_hold) == 16, "dt_hold layout");
+_Static_assert(sizeof(dt_hold) == 24, "dt_hold layout");
+
+/* A lock-order edge: some task acquired `to` while holding `from` (lockdep's idea). Written
+ * once, before edges_used covers it. */
+typedef struct {
+  uint32_t from_class;
+  uint32_t to_class;
+  uint32_t from_site; /* where the held lock was acquired */
+  uint32_t to_site;   /* where the second lock was acquired */
+  uint16_t from_mode; /* DT_HOLD_* */
+  uint16_t to_mode;
+  uint32_t reserved;
+  uint64_t task;      /* the first task seen taking the locks in this order */
+} dt_edge;
+_Static_assert(sizeof(dt_edge) == 32, "dt_edge layout");
 
 typedef struct {
   uint32_t seq;        /* seqlock: odd while the owner thread writes */
@@ -120,7 +144,7 @@ typedef struct {
   uint64_t reserved[3];
   dt_hold held[DT_MAX_HELD];
 } dt_task_slot;
-_Static_assert(sizeof(dt_task_slot) == 144 + 16 * DT_MAX_HELD, "dt_task_slot layout");
+_Static_assert(sizeof(dt_task_slot) == 144 + 24 * DT_MAX_HELD, "dt_task_slot layout");
 _Static_assert(offsetof(dt_task_slot, held) % 8 == 0, "dt_task_slot alignment");
 
 typedef struct {
@@ -173,13 +197,15 @@ static inline void dt_seq_end(uint32_t *seq) {
 int dt_seq_read(const void *slot, void *copy, size_t size, int tries);
 
 /* Fast-path task updates, written by the thread that owns the slot. */
-static inline void dt_task_push_hold(dt_task_slot *t, uint64_t resource, uint32_t site, uint32_t mode) {
+static inline void dt_task_push_hold(dt_task_slot *t, uint64_t resource, uint32_t site, uint32_t mode,
+                                     uint32_t lock_class) {
   dt_seq_begin(&t->seq);
   uint32_t n = t->held_count;
   if (n < DT_MAX_HELD) {
     t->held[n].resource = resource;
     t->held[n].site = site;
     t->held[n].mode = mode;
+    t->held[n].lock_class = lock_class;
     t->held_count = n + 1;
   } else {
     t->held_overflow += 1;
@@ -301,6 +327,24 @@ _Static_assert(sizeof(dt_site_cache_entry) == 24, "dt_site_cache_entry layout");
 static inline uint32_t dt_site_cache_hash(uint64_t file, uint64_t function, uint32_t line) {
   uint64_t h = (file ^ (function * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)line << 32)) * 0xBF58476D1CE4E5B9ULL;
   return (uint32_t)(h >> 40);
+}
+
+/* The runtime's set of lock-order edges already published, in process memory: a key
+ * per (from class, to class, modes); 0 = empty. */
+static inline uint64_t dt_edge_key(uint32_t from_class, uint32_t to_class, uint32_t from_mode, uint32_t to_mode) {
+  /* Bit 29 of a class is free (references stay below 2^29): it carries the mode. */
+  return ((uint64_t)(from_class | (from_mode << 29)) << 32) | (uint64_t)(to_class | (to_mode << 29));
+}
+
+/* 1 if `key` is in the set (open addressing, keys stored with release). */
+static inline int dt_edge_set_contains(const uint64_t *table, uint32_t mask, uint64_t key) {
+  uint32_t i = (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & mask;
+  for (uint32_t probe = 0; probe <= mask; probe++, i = (i + 1) & mask) {
+    uint64_t stored = __atomic_load_n(&table[i], __ATOMIC_ACQUIRE);
+    if (stored == key) return 1;
+    if (stored == 0) return 0;
+  }
+  return 0;
 }
 
 /* Returns the site (index + 1) or 0 when the site is not cached yet. */

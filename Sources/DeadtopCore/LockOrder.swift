@@ -1,0 +1,71 @@
+/// Lock-order prediction (lockdep's idea): a cycle in the graph of lock classes, built
+/// from every "took B while holding A", is a deadlock that can happen even if it never has.
+public struct PotentialDeadlock: Sendable, Equatable {
+  /// The classes around the cycle, in order.
+  public var classes: [LockClass]
+  /// For each class, the order that leads from it to the next.
+  public var edges: [LockOrderEdge]
+}
+
+public enum LockOrder {
+  /// The cycles among lock classes. A read lock cannot block another read lock, so a cycle
+  /// through a class only ever read-locked is reported only if some task write-locks it.
+  public static func potentialDeadlocks(_ edges: [LockOrderEdge]) -> [PotentialDeadlock] {
+    var position: [UInt32: Int] = [:]
+    var classes: [LockClass] = []
+    func node(_ lockClass: LockClass) -> Int {
+      if let existing = position[lockClass.key] { return existing }
+      position[lockClass.key] = classes.count
+      classes.append(lockClass)
+      return classes.count - 1
+    }
+    var successors: [[Int]] = []
+    var edgeBetween: [Int: [Int: LockOrderEdge]] = [:]
+    var writeLocked = Set<Int>()
+    for edge in edges {
+      let from = node(edge.from)
+      let to = node(edge.to)
+      while successors.count < classes.count { successors.append([]) }
+      if edgeBetween[from]?[to] == nil {
+        successors[from].append(to)
+        edgeBetween[from, default: [:]][to] = edge
+      }
+      if edge.fromMode == .exclusive { writeLocked.insert(from) }
+      if edge.toMode == .exclusive { writeLocked.insert(to) }
+    }
+    while successors.count < classes.count { successors.append([]) }
+    let order = classes.indices.sorted { classes[$0].label < classes[$1].label }
+    var found: [PotentialDeadlock] = []
+    for component in WaitGraph.stronglyConnectedComponents(order, successors: successors)
+    where component.count > 1 {
+      let members = component.sorted { classes[$0].label < classes[$1].label }
+      let cycle = WaitGraph.shortestCycle(through: members[0], within: Set(members), successors: successors)
+      let cycleEdges = cycle.indices.map { index in
+        edgeBetween[cycle[index]]![cycle[(index + 1) % cycle.count]]!
+      }
+      let onlyRead = cycle.indices.contains { index in
+        let lock = cycle[index]
+        let incoming = cycleEdges[(index + cycle.count - 1) % cycle.count]
+        let outgoing = cycleEdges[index]
+        return incoming.toMode == .shared && outgoing.fromMode == .shared && !writeLocked.contains(lock)
+      }
+      if onlyRead { continue }
+      found.append(PotentialDeadlock(classes: cycle.map { classes[$0] }, edges: cycleEdges))
+    }
+    return found
+  }
+}
+
+extension Analysis {
+  /// Blocked tasks that have waited at least `seconds`, longest first, deadlocked or not.
+  public func longWaits(atLeast seconds: Double) -> [TaskInfo] {
+    snapshot.tasks.filter { task in
+      guard task.state == .blocked, let wait = task.wait, wait.kind != .futex else { return false }
+      return snapshot.seconds(since: wait.sinceNanoseconds) >= seconds
+    }.sorted {
+      ($0.wait?.sinceNanoseconds ?? 0) < ($1.wait?.sinceNanoseconds ?? 0)
+    }
+  }
+
+  public var potentialDeadlocks: [PotentialDeadlock] { LockOrder.potentialDeadlocks(snapshot.lockOrder) }
+}
