@@ -41,12 +41,14 @@ public final class Mutex: @unchecked Sendable {
 
   @inline(never)
   private func sleepUntilLocked(_ task: UnsafeMutablePointer<dt_task_slot>, site: UInt32) {
-    dt_task_begin_wait(
-      task, UInt32(DT_WAIT_MUTEX), registration.id, site, dt_monotonic_ns(),
-      Runtime.shared.nextWaitSequence())
+    let since = Runtime.shared.beginWait(
+      task, kind: Int32(DT_WAIT_MUTEX), target: registration.id, site: site)
     dt_lock_wait(word)
     dt_task_end_wait(task)
     dt_task_count_contended(task)
+    Runtime.shared.noteContendedAcquisition(
+      task, registration: registration, site: site, kind: Int32(DT_WAIT_MUTEX),
+      waited: dt_monotonic_ns() - since)
   }
 
   /// Takes the lock if it is free; never blocks.
@@ -72,7 +74,10 @@ public final class Mutex: @unchecked Sendable {
     }
     dt_lock_set_owner(word, 0)
     _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
-    if dt_lock_release(word) != 0 { dt_lock_wake_one(word) }
+    if dt_lock_release(word) != 0 {
+      dt_lock_wake_one(word)
+      Runtime.shared.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
+    }
   }
 
   @inline(never)

@@ -42,15 +42,17 @@ public final class RWMutex: @unchecked Sendable {
     if writer == 0 && waitingWriters == 0 {
       readers += 1
     } else {
-      dt_task_begin_wait(
-        task, UInt32(DT_WAIT_READ_LOCK), registration.id, site, dt_monotonic_ns(),
-        Runtime.shared.nextWaitSequence())
+      let since = Runtime.shared.beginWait(
+        task, kind: Int32(DT_WAIT_READ_LOCK), target: registration.id, site: site)
       blockedReaders += 1
       let ticket = writeReleases
       // The unlocking writer counts us in `readers` before it wakes us.
       while writeReleases == ticket { state.wait() }
       dt_task_end_wait(task)
       dt_task_count_contended(task)
+      Runtime.shared.noteContendedAcquisition(
+        task, registration: registration, site: site, kind: Int32(DT_WAIT_READ_LOCK),
+        waited: dt_monotonic_ns() - since)
     }
     state.unlock()
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED), registration.lockClass)
@@ -84,9 +86,14 @@ public final class RWMutex: @unchecked Sendable {
           : "sync: RUnlock of \(label) by a task that holds no read lock on it",
         file: file, line: line, function: function)
     }
-    state.withLock {
+    let handsOver = state.withLock {
       readers -= 1
-      if readers == 0 && waitingWriters > 0 { state.broadcast() }
+      guard readers == 0 && waitingWriters > 0 else { return false }
+      state.broadcast()
+      return true
+    }
+    if handsOver {
+      Runtime.shared.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }
 
@@ -104,12 +111,14 @@ public final class RWMutex: @unchecked Sendable {
     nextWriterTicket += 1
     waitingWriters += 1
     if !(writer == 0 && readers == 0 && servingWriterTicket == ticket) {
-      dt_task_begin_wait(
-        task, UInt32(DT_WAIT_WRITE_LOCK), registration.id, site, dt_monotonic_ns(),
-        Runtime.shared.nextWaitSequence())
+      let since = Runtime.shared.beginWait(
+        task, kind: Int32(DT_WAIT_WRITE_LOCK), target: registration.id, site: site)
       while !(writer == 0 && readers == 0 && servingWriterTicket == ticket) { state.wait() }
       dt_task_end_wait(task)
       dt_task_count_contended(task)
+      Runtime.shared.noteContendedAcquisition(
+        task, registration: registration, site: site, kind: Int32(DT_WAIT_WRITE_LOCK),
+        waited: dt_monotonic_ns() - since)
     }
     waitingWriters -= 1
     writer = task.pointee.id
@@ -148,14 +157,19 @@ public final class RWMutex: @unchecked Sendable {
         file: file, line: line, function: function)
     }
     _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
-    state.withLock {
+    let handsOver = state.withLock {
       writer = 0
       servingWriterTicket += 1
       // Readers that queued behind this writer enter before the next writer.
+      let waiting = blockedReaders > 0 || waitingWriters > 0
       readers += blockedReaders
       blockedReaders = 0
       writeReleases += 1
       state.broadcast()
+      return waiting
+    }
+    if handsOver {
+      Runtime.shared.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }
 

@@ -45,7 +45,8 @@ final class Runtime: @unchecked Sendable {
     edgeSet.initialize(repeating: 0, count: edgeSetSize)
     edgeSetMask = UInt32(edgeSetSize - 1)
     tracksLockOrder.store(Environment().string("DEADTOP_LOCK_ORDER") != "0", ordering: .relaxed)
-    stringsUsed = 4  // offset 0 stays unused so that reference 0 can mean "none"
+    stringsUsed = 4
+    Sampler.start(for: self)  // offset 0 stays unused so that reference 0 can mean "none"
   }
 
   var header: UnsafeMutablePointer<dt_header> { segment.header }
@@ -79,7 +80,7 @@ final class Runtime: @unchecked Sendable {
       let slot = segment.sites + index
       slot.pointee = dt_site(
         file: internLocked(file.description), function: internLocked(function.description),
-        line: line32, reserved: 0)
+        line: line32, reserved: 0, contended: 0, wait_total_ns: 0, wait_max_ns: 0)
       sitesUsed += 1
       dt_store_release_u64(&header.pointee.sites_used, UInt64(sitesUsed))
       // Publish into the cache: keys first, the site last.
@@ -213,6 +214,7 @@ final class Runtime: @unchecked Sendable {
   }
 
   func markEnded(_ slot: UnsafeMutablePointer<dt_task_slot>) {
+    recordEvent(Int32(DT_EVENT_EXIT), task: slot.pointee.id)
     dt_seq_begin(&slot.pointee.seq)
     slot.pointee.state = UInt32(DT_TASK_ENDED)
     slot.pointee.wait_kind = UInt32(DT_WAIT_NONE)
@@ -261,6 +263,9 @@ final class Runtime: @unchecked Sendable {
       slot.pointee.name = nameReference
       slot.pointee.site = site
       slot.pointee.created_ns = now
+      dt_store_relaxed_u64(&slot.pointee.contended, 0)
+      dt_store_relaxed_u64(&slot.pointee.wait_total_ns, 0)
+      dt_store_relaxed_u64(&slot.pointee.wait_max_ns, 0)
       dt_seq_end(&slot.pointee.seq)
       return ResourceRegistration(id: id, slot: index, lockClass: lockClass)
     }

@@ -18,6 +18,8 @@ struct Segment: @unchecked Sendable {
   let siteCapacity: Int
   let stringCapacity: Int
   let edgeCapacity: Int
+  let schedtraceCapacity: Int
+  let eventCapacity: Int
 
   var header: UnsafeMutablePointer<dt_header> { base.assumingMemoryBound(to: dt_header.self) }
   var tasks: UnsafeMutablePointer<dt_task_slot> { table(DT_TABLE_TASKS, dt_task_slot.self) }
@@ -26,6 +28,8 @@ struct Segment: @unchecked Sendable {
   }
   var sites: UnsafeMutablePointer<dt_site> { table(DT_TABLE_SITES, dt_site.self) }
   var edges: UnsafeMutablePointer<dt_edge> { table(DT_TABLE_EDGES, dt_edge.self) }
+  var schedtrace: UnsafeMutablePointer<dt_sched_record> { table(DT_TABLE_SCHEDTRACE, dt_sched_record.self) }
+  var events: UnsafeMutablePointer<dt_event> { table(DT_TABLE_EVENTS, dt_event.self) }
   var strings: UnsafeMutableRawPointer {
     base + Int(tableDescriptor(DT_TABLE_STRINGS).offset)
   }
@@ -47,7 +51,9 @@ struct Segment: @unchecked Sendable {
       resources: environment.integer("DEADTOP_MAX_RESOURCES", default: 4096, range: 16...1_048_576),
       sites: environment.integer("DEADTOP_MAX_SITES", default: 4096, range: 16...65536),
       strings: environment.integer("DEADTOP_STRING_BYTES", default: 262_144, range: 4096...16_777_216),
-      edges: environment.integer("DEADTOP_MAX_EDGES", default: 1024, range: 16...65536)
+      edges: environment.integer("DEADTOP_MAX_EDGES", default: 1024, range: 16...65536),
+      schedtrace: environment.integer("DEADTOP_SCHEDTRACE_RECORDS", default: 256, range: 4...65536),
+      events: environment.integer("DEADTOP_EVENTS", default: 4096, range: 16...1_048_576)
     )
     var layout: [(index: Int, slotSize: Int, capacity: Int)] = [
       (Int(DT_TABLE_TASKS), MemoryLayout<dt_task_slot>.stride, capacities.tasks),
@@ -55,6 +61,8 @@ struct Segment: @unchecked Sendable {
       (Int(DT_TABLE_SITES), MemoryLayout<dt_site>.stride, capacities.sites),
       (Int(DT_TABLE_STRINGS), 1, capacities.strings),
       (Int(DT_TABLE_EDGES), MemoryLayout<dt_edge>.stride, capacities.edges),
+      (Int(DT_TABLE_SCHEDTRACE), MemoryLayout<dt_sched_record>.stride, capacities.schedtrace),
+      (Int(DT_TABLE_EVENTS), MemoryLayout<dt_event>.stride, capacities.events),
     ]
     layout.sort { $0.index < $1.index }
     var offset = align(MemoryLayout<dt_header>.stride, to: 64)
@@ -86,7 +94,8 @@ struct Segment: @unchecked Sendable {
     let segment = Segment(
       base: base!, size: size, publishedName: publishedName, taskCapacity: capacities.tasks,
       resourceCapacity: capacities.resources, siteCapacity: capacities.sites,
-      stringCapacity: capacities.strings, edgeCapacity: capacities.edges)
+      stringCapacity: capacities.strings, edgeCapacity: capacities.edges,
+      schedtraceCapacity: capacities.schedtrace, eventCapacity: capacities.events)
 
     let header = segment.header
     header.pointee.magic = DT_MAGIC

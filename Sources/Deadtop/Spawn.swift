@@ -55,11 +55,13 @@ public final class TaskHandle: @unchecked Sendable {
     defer { state.unlock() }
     if ended { return }
     let task = currentTask()
-    dt_task_begin_wait(
-      task, UInt32(DT_WAIT_JOIN), taskID, Runtime.shared.site(file, line, function),
-      dt_monotonic_ns(), Runtime.shared.nextWaitSequence())
+    let site = Runtime.shared.site(file, line, function)
+    let since = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_JOIN), target: taskID, site: site)
     while !ended { state.wait() }
     dt_task_end_wait(task)
+    Runtime.shared.recordEvent(
+      Int32(DT_EVENT_WAKE), task: task.pointee.id, target: taskID, site: site, detail: UInt32(DT_WAIT_JOIN),
+      duration: dt_monotonic_ns() - since)
   }
 
   func started(as id: UInt64) {
@@ -103,6 +105,8 @@ private func runSpawnedTask(_ context: UnsafeMutableRawPointer?) -> UnsafeMutabl
   let slot = Runtime.shared.registerCurrentThread(
     name: request.name, spawnSite: request.site, parent: request.parent)
   request.handle.started(as: slot.pointee.id)
+  Runtime.shared.recordEvent(
+    Int32(DT_EVENT_SPAWN), task: request.parent, target: slot.pointee.id, site: request.site)
   request.body()
   Runtime.shared.markEnded(slot)
   request.handle.finished()

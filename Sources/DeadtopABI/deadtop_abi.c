@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "deadtop_abi.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -17,10 +18,8 @@ int dt_seq_read(const void *slot, void *copy, size_t size, int tries) {
   for (int i = 0; i < tries; i++) {
     uint32_t before = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
     if (before & 1u) continue;
-    /* Byte copy: the slot may change underneath; the sequence check below tells. */
-    const volatile unsigned char *src = (const volatile unsigned char *)slot;
-    unsigned char *dst = (unsigned char *)copy;
-    for (size_t b = 0; b < size; b++) dst[b] = src[b];
+    /* The slot may change underneath the copy; the sequence check below tells. */
+    memcpy(copy, slot, size);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     uint32_t after = __atomic_load_n(seq, __ATOMIC_RELAXED);
     if (before == after) return 1;
@@ -105,4 +104,49 @@ int dt_process_name(int32_t pid, char *buffer, size_t size) {
   if (buffer[n - 1] == '\n') n--;
   buffer[n] = 0;
   return 0;
+}
+
+void dt_format_sched_record(const dt_sched_record *r, uint64_t since_start_ns, char *buffer, size_t size) {
+  snprintf(buffer, size,
+           "SCHED %llums: tasks=%u running=%u blocked=%u ended=%u waiting(mutex=%u rwlock=%u join=%u other=%u) "
+           "threads=%u runnable=%u diskwait=%u csw=%llu/%llu cpu=%llums acquired=%llu contended=%llu blocks=%llu "
+           "wakeups=%llu longest=%llums",
+           (unsigned long long)(since_start_ns / 1000000), r->tasks, r->running, r->blocked, r->ended,
+           r->waiting_mutex, r->waiting_rwlock, r->waiting_join, r->waiting_other, r->os_threads, r->os_runnable,
+           r->os_disk_wait, (unsigned long long)r->voluntary_switches, (unsigned long long)r->involuntary_switches,
+           (unsigned long long)(r->cpu_ns / 1000000), (unsigned long long)r->acquisitions,
+           (unsigned long long)r->contended, (unsigned long long)r->blocks, (unsigned long long)r->wakeups,
+           (unsigned long long)(r->longest_wait_ns / 1000000));
+  if (r->longest_wait_ns > 0) {
+    size_t used = strlen(buffer);
+    snprintf(buffer + used, size - used, "(task %llu)", (unsigned long long)r->longest_wait_task);
+  }
+}
+
+void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait) {
+  *total = *runnable = *disk_wait = 0;
+  int tasks = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (tasks < 0) return;
+  DIR *directory = fdopendir(tasks);
+  if (!directory) { close(tasks); return; }
+  struct dirent *entry;
+  char path[64];
+  char buffer[256];
+  while ((entry = readdir(directory)) != NULL) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    *total += 1;
+    snprintf(path, sizeof path, "%s/stat", entry->d_name);
+    int fd = openat(tasks, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buffer[n] = 0;
+    char *close_paren = strrchr(buffer, ')');
+    if (!close_paren || close_paren[1] == 0) continue;
+    char state = close_paren[2];
+    if (state == 'R') *runnable += 1;
+    if (state == 'D') *disk_wait += 1;
+  }
+  closedir(directory);
 }

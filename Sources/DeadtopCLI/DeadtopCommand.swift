@@ -90,10 +90,25 @@ struct AttachCommand: ParsableCommand {
   )
   var stacks = false
 
+  @Flag(
+    help:
+      "Print the scheduler trace: the ring's history, then a line per interval as it comes (with --once, the history only)."
+  )
+  var schedtrace = false
+
+  @Flag(help: "Print the recent blocking events (block, wake, hand-off, spawn, exit).")
+  var events = false
+
+  @Flag(help: "Print the contention profile: locks and call sites by total time waited.")
+  var profile = false
+
   @OptionGroup var report: ReportOptions
   @OptionGroup var live: LiveViewOptions
 
   func validate() throws {
+    if [schedtrace, events, profile].filter({ $0 }).count > 1 {
+      throw ValidationError("--schedtrace, --events and --profile are exclusive: choose one")
+    }
     if stacks && !once && report.format == .text {
       throw ValidationError("--stacks works with --once (the live view never pauses the process)")
     }
@@ -102,6 +117,17 @@ struct AttachCommand: ParsableCommand {
   func run() throws {
     guard let pid = attach else {
       throw CleanExit.helpRequest(DeadtopCommand.self)
+    }
+    if schedtrace || events || profile {
+      guard let source = try Attach.source(of: pid) as? SegmentSource else {
+        throw CommandFailure(
+          "process \(pid) does not link the Deadtop runtime: --schedtrace, --events and --profile read its segment"
+        )
+      }
+      if schedtrace { try Trace.follow(source, historyOnly: once) }
+      if events { try Trace.printEvents(source) }
+      if profile { try Trace.printProfile(source) }
+      return
     }
     if !once && report.format == .text {
       do {

@@ -50,6 +50,34 @@ extension Snapshot {
   }
 
   public var uptimeSeconds: Double { seconds(since: process.startedAtNanoseconds) }
+
+  /// `+1.234s  task 2 "a"  block      lock mutex "B" at F.swift:3` — time since start.
+  public func describe(event: Event) -> String {
+    let offset =
+      event.timeNanoseconds > process.startedAtNanoseconds
+      ? Double(event.timeNanoseconds - process.startedAtNanoseconds) / 1e9 : 0
+    var millis = String(Int((offset * 1000).rounded()))
+    while millis.count < 4 { millis = "0" + millis }
+    let time = "+\(millis.dropLast(3)).\(millis.suffix(3))s"
+    var what: String
+    switch event.kind {
+    case .spawn: what = "spawned \(label(task: event.target))"
+    case .exit: what = "ended"
+    case .block, .wake:
+      let kind = event.waitKind ?? .mutex
+      let target: Wait.Target = kind == .join ? .task(event.target) : .resource(event.target)
+      what = describe(wait: Wait(kind: kind, target: target))
+      if event.kind == .wake {
+        what = "got it after \(formatDuration(Double(event.durationNanoseconds) / 1e9)): " + what
+      }
+    case .handoff: what = "unlocked \(label(resource: event.target)), waking a waiter"
+    case .close: what = "closed \(label(resource: event.target))"
+    case .timeout: what = "timed out"
+    }
+    if let site = event.site { what += " at \(site.file):\(site.line)" }
+    let kind = event.kind.rawValue + String(repeating: " ", count: max(0, 8 - event.kind.rawValue.count))
+    return "\(time)  \(kind)  \(label(task: event.task))  \(what)"
+  }
 }
 
 /// `850ms`, `3.2s`, `4m05s`, `2h03m`: short enough for a table column.

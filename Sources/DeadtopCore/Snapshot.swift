@@ -15,6 +15,14 @@ public struct Snapshot: Sendable, Equatable {
   public var warnings: [String]
   /// Every order in which some task took two lock classes (runtime only).
   public var lockOrder: [LockOrderEdge] = []
+  /// The sampler's records, oldest first (runtime only).
+  public var schedtrace: [SchedRecord] = []
+  /// The recent blocking events, oldest first (runtime only).
+  public var events: [Event] = []
+  /// Contention per call site, for the sites that ever waited.
+  public var siteContention: [SiteContention] = []
+  /// Bumped by the runtime's sampler; 0 when none runs.
+  public var heartbeat: UInt64 = 0
 
   public init(
     process: ProcessSummary, takenAtNanoseconds: UInt64, tasks: [TaskInfo],
@@ -210,12 +218,17 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
   public var kind: Kind
   public var name: String?
   public var site: CallSite?
+  public var contention: Contention
 
-  public init(id: ResourceID, kind: Kind, name: String? = nil, site: CallSite? = nil) {
+  public init(
+    id: ResourceID, kind: Kind, name: String? = nil, site: CallSite? = nil,
+    contention: Contention = Contention()
+  ) {
     self.id = id
     self.kind = kind
     self.name = name
     self.site = site
+    self.contention = contention
   }
 }
 
@@ -279,5 +292,88 @@ public struct LockOrderEdge: Sendable, Equatable {
     self.fromMode = fromMode
     self.toMode = toMode
     self.task = task
+  }
+}
+
+/// pprof's mutex profile for one lock or call site.
+public struct Contention: Sendable, Equatable {
+  public var contended: UInt64
+  public var totalWaitNanoseconds: UInt64
+  public var maxWaitNanoseconds: UInt64
+
+  public init(contended: UInt64 = 0, totalWaitNanoseconds: UInt64 = 0, maxWaitNanoseconds: UInt64 = 0) {
+    self.contended = contended
+    self.totalWaitNanoseconds = totalWaitNanoseconds
+    self.maxWaitNanoseconds = maxWaitNanoseconds
+  }
+}
+
+public struct SiteContention: Sendable, Equatable {
+  public var site: CallSite
+  public var contention: Contention
+
+  public init(site: CallSite, contention: Contention) {
+    self.site = site
+    self.contention = contention
+  }
+}
+
+/// One interval of the runtime's scheduler trace (Go's GODEBUG=schedtrace).
+public struct SchedRecord: Sendable, Equatable {
+  /// On the process's monotonic clock.
+  public var timeNanoseconds: UInt64
+  /// `SCHED 3000ms: tasks=5 running=1 …`, the same line the runtime prints.
+  public var line: String
+  public var tasks: Int
+  public var running: Int
+  public var blocked: Int
+  public var acquisitions: UInt64
+  public var contended: UInt64
+  public var blocks: UInt64
+  public var intervalNanoseconds: UInt64
+
+  public init(
+    timeNanoseconds: UInt64, line: String, tasks: Int = 0, running: Int = 0, blocked: Int = 0,
+    acquisitions: UInt64 = 0, contended: UInt64 = 0, blocks: UInt64 = 0, intervalNanoseconds: UInt64 = 0
+  ) {
+    self.timeNanoseconds = timeNanoseconds
+    self.line = line
+    self.tasks = tasks
+    self.running = running
+    self.blocked = blocked
+    self.acquisitions = acquisitions
+    self.contended = contended
+    self.blocks = blocks
+    self.intervalNanoseconds = intervalNanoseconds
+  }
+}
+
+/// A blocking event from the runtime's ring (go tool trace's blocking events).
+public struct Event: Sendable, Equatable {
+  public enum Kind: String, Sendable, Equatable, CaseIterable {
+    case block, wake
+    case handoff = "hand-off"
+    case spawn, exit, close, timeout
+  }
+  public var kind: Kind
+  public var timeNanoseconds: UInt64
+  public var task: TaskID
+  /// A resource, or a task for joins and spawns.
+  public var target: UInt64
+  public var site: CallSite?
+  public var waitKind: Wait.Kind?
+  public var durationNanoseconds: UInt64
+
+  public init(
+    kind: Kind, timeNanoseconds: UInt64, task: TaskID, target: UInt64 = 0, site: CallSite? = nil,
+    waitKind: Wait.Kind? = nil, durationNanoseconds: UInt64 = 0
+  ) {
+    self.kind = kind
+    self.timeNanoseconds = timeNanoseconds
+    self.task = task
+    self.target = target
+    self.site = site
+    self.waitKind = waitKind
+    self.durationNanoseconds = durationNanoseconds
   }
 }

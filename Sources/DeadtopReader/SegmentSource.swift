@@ -57,6 +57,8 @@ public final class SegmentSource {
   private let sitesTable: dt_table
   private let stringsTable: dt_table
   private let edgesTable: dt_table
+  private let schedtraceTable: dt_table
+  private let eventsTable: dt_table
   private var edges: [LockOrderEdge] = []
   private let checksProcess: Bool
   private var strings: [UInt32: String] = [:]
@@ -118,16 +120,15 @@ public final class SegmentSource {
       resourcesTable = validated.tables[Int(DT_TABLE_RESOURCES)]
       sitesTable = validated.tables[Int(DT_TABLE_SITES)]
       stringsTable = validated.tables[Int(DT_TABLE_STRINGS)]
-      let edgeTable = validated.tables[Int(DT_TABLE_EDGES)]
-      // Optional: a segment without it (or with a bad one) simply has no lock orders.
-      let (extent, overflow) = UInt64(edgeTable.slot_size).multipliedReportingOverflow(
-        by: UInt64(edgeTable.capacity))
-      edgesTable =
-        Int(edgeTable.slot_size) >= MemoryLayout<dt_edge>.size && !overflow && edgeTable.offset % 8 == 0
-          && edgeTable.offset >= UInt64(validated.header.header_size)
-          && edgeTable.offset <= validated.header.segment_size
-          && extent <= validated.header.segment_size - edgeTable.offset
-        ? edgeTable : dt_table()
+      // Optional tables: missing or malformed ones are read as empty.
+      edgesTable = Self.optionalTable(
+        validated.tables[Int(DT_TABLE_EDGES)], slotSize: MemoryLayout<dt_edge>.size, header: validated.header)
+      schedtraceTable = Self.optionalTable(
+        validated.tables[Int(DT_TABLE_SCHEDTRACE)], slotSize: MemoryLayout<dt_sched_record>.size,
+        header: validated.header)
+      eventsTable = Self.optionalTable(
+        validated.tables[Int(DT_TABLE_EVENTS)], slotSize: MemoryLayout<dt_event>.size,
+        header: validated.header)
       pid = header.pid
       self.checksProcess = checksProcess
       if let expectedPID, expectedPID != header.pid {
@@ -201,6 +202,15 @@ public final class SegmentSource {
       }
     }
     return (header, tables)
+  }
+
+  static func optionalTable(_ table: dt_table, slotSize: Int, header: dt_header) -> dt_table {
+    let (extent, overflow) = UInt64(table.slot_size).multipliedReportingOverflow(by: UInt64(table.capacity))
+    let valid =
+      Int(table.slot_size) >= slotSize && !overflow && table.offset % 8 == 0
+      && table.offset >= UInt64(header.header_size) && table.offset <= header.segment_size
+      && extent <= header.segment_size - table.offset
+    return valid ? table : dt_table()
   }
 
   /// The process must still be the one that created the segment.
@@ -284,8 +294,10 @@ public final class SegmentSource {
       guard copy.id != 0 else { continue }
       resources.append(
         ResourceInfo(
-          id: copy.id, kind: kind, name: string(copy.name, used: stringsUsed),
-          site: site(copy.site)))
+          id: copy.id, kind: kind, name: string(copy.name, used: stringsUsed), site: site(copy.site),
+          contention: Contention(
+            contended: copy.contended, totalWaitNanoseconds: copy.wait_total_ns,
+            maxWaitNanoseconds: copy.wait_max_ns)))
     }
 
     tasks.sort { $0.id < $1.id }
@@ -321,6 +333,10 @@ public final class SegmentSource {
       takenAtNanoseconds: now, tasks: tasks, resources: resources, counters: counters,
       warnings: warnings)
     snapshot.lockOrder = edges
+    snapshot.schedtrace = readSchedtrace()
+    snapshot.events = readEvents()
+    snapshot.siteContention = readSiteContention()
+    snapshot.heartbeat = headerField(\.heartbeat)
     return snapshot
   }
 
@@ -383,6 +399,81 @@ public final class SegmentSource {
       sites.append(
         CallSite(file: file, line: entry.line, function: string(entry.function, used: stringsUsed) ?? ""))
     }
+  }
+
+  /// The last `capacity` slots of a ring written at `head % capacity`, oldest first,
+  /// each copied under its seqlock (a slot being rewritten is skipped).
+  private func ring<Slot>(_ table: dt_table, head: UInt64, as: Slot.Type, _ body: (Slot) -> Void) {
+    let capacity = UInt64(table.capacity)
+    guard capacity > 0, head > 0 else { return }
+    let first = head > capacity ? head - capacity : 0
+    let raw = base + Int(table.offset)
+    let size = MemoryLayout<Slot>.size
+    let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+    defer { copy.deallocate() }
+    for index in first..<head {
+      let slot = raw + Int(index % capacity) * Int(table.slot_size)
+      guard dt_seq_read(slot, copy, size, readTries) == 1 else { continue }
+      body(copy.load(as: Slot.self))
+    }
+  }
+
+  private func readSchedtrace() -> [SchedRecord] {
+    var records: [SchedRecord] = []
+    let start = header.clock_base_monotonic_ns
+    ring(schedtraceTable, head: headerField(\.schedtrace_head), as: dt_sched_record.self) { record in
+      var copy = record
+      var buffer = [CChar](repeating: 0, count: 512)
+      dt_format_sched_record(&copy, record.time_ns &- start, &buffer, buffer.count)
+      records.append(
+        SchedRecord(
+          timeNanoseconds: record.time_ns,
+          line: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+          tasks: Int(record.tasks), running: Int(record.running), blocked: Int(record.blocked),
+          acquisitions: record.acquisitions, contended: record.contended, blocks: record.blocks,
+          intervalNanoseconds: record.interval_ns))
+    }
+    return records.sorted { $0.timeNanoseconds < $1.timeNanoseconds }
+  }
+
+  private func readEvents() -> [Event] {
+    var events: [Event] = []
+    ring(eventsTable, head: headerField(\.events_head), as: dt_event.self) { event in
+      let kinds: [Int: Event.Kind] = [
+        Int(DT_EVENT_BLOCK): .block, Int(DT_EVENT_WAKE): .wake, Int(DT_EVENT_HANDOFF): .handoff,
+        Int(DT_EVENT_SPAWN): .spawn, Int(DT_EVENT_EXIT): .exit, Int(DT_EVENT_CLOSE): .close,
+        Int(DT_EVENT_TIMEOUT): .timeout,
+      ]
+      guard let kind = kinds[Int(event.kind)] else { return }
+      let waitKinds: [Int: Wait.Kind] = [
+        Int(DT_WAIT_MUTEX): .mutex, Int(DT_WAIT_READ_LOCK): .readLock, Int(DT_WAIT_WRITE_LOCK): .writeLock,
+        Int(DT_WAIT_JOIN): .join,
+      ]
+      events.append(
+        Event(
+          kind: kind, timeNanoseconds: event.time_ns, task: event.task, target: event.target,
+          site: site(event.site), waitKind: waitKinds[Int(event.detail)],
+          durationNanoseconds: event.duration_ns))
+    }
+    return events.sorted { $0.timeNanoseconds < $1.timeNanoseconds }
+  }
+
+  /// Sites that ever waited, from the live counters (atomics, read relaxed).
+  private func readSiteContention() -> [SiteContention] {
+    let raw = UnsafeMutableRawPointer(mutating: base + Int(sitesTable.offset))
+    var result: [SiteContention] = []
+    for index in 0..<sites.count {
+      let entry = (raw + index * Int(sitesTable.slot_size)).assumingMemoryBound(to: dt_site.self)
+      let contended = dt_load_relaxed_u64(&entry.pointee.contended)
+      guard contended > 0, let site = sites[index] else { continue }
+      result.append(
+        SiteContention(
+          site: site,
+          contention: Contention(
+            contended: contended, totalWaitNanoseconds: dt_load_relaxed_u64(&entry.pointee.wait_total_ns),
+            maxWaitNanoseconds: dt_load_relaxed_u64(&entry.pointee.wait_max_ns))))
+    }
+    return result
   }
 
   /// Edges are written once before `edges_used` covers them, so each is decoded once.

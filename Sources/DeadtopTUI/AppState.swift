@@ -143,7 +143,7 @@ public enum KeyMap {
     ("Esc", "back: close details, clear the filter"),
     ("Tab  Shift-Tab", "next / previous view"),
     ("1 … 6", "Tasks, Resources, Deadlocks, Lock order, Schedtrace, Events"),
-    ("/", "filter rows: type to narrow, Enter keeps it, Esc clears it"),
+    ("/", "filter rows (tasks, locks, events): type to narrow, Enter keeps it, Esc clears it"),
     ("< >", "sort by the previous / next column"),
     ("i", "invert the sort"),
     ("Space", "pause: freeze the current snapshot while the process runs on"),

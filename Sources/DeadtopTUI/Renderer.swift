@@ -86,7 +86,8 @@ public enum Renderer {
     case .resources: return Rows.resources(analysis, state: state).count
     case .deadlocks: return wrap(deadlockLines(analysis, frame), width: width).count
     case .lockOrder: return wrap(lockOrderLines(analysis), width: width).count
-    default: return 0
+    case .schedtrace: return wrap(schedtraceLines(analysis), width: width).count
+    case .events: return wrap(eventLines(analysis, state), width: width).count
     }
   }
 
@@ -133,7 +134,15 @@ public enum Renderer {
       + ")  Locks: \(snapshot.resources.count)"
       + "  acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
       + "blocked \(snapshot.counters.blocks)"
-    screen.put(summary.fitted(to: width, glyphs: frame.glyphs), column: 0, row: 1)
+    var sparks = ""
+    let recent = snapshot.schedtrace.suffix(16)
+    if recent.count >= 2 && width >= 100 {
+      let rate = recent.map { Double($0.acquisitions) / max(1e-9, Double($0.intervalNanoseconds) / 1e9) }
+      sparks =
+        "  acq/s " + sparkline(rate, glyphs: frame.glyphs) + " blocked "
+        + sparkline(recent.map { Double($0.blocked) }, glyphs: frame.glyphs)
+    }
+    screen.put((summary + sparks).fitted(to: width, glyphs: frame.glyphs), column: 0, row: 1)
 
     if let exited = frame.exitedNote {
       screen.paint(row: 2, role: .warning)
@@ -180,27 +189,64 @@ public enum Renderer {
         &screen, lockOrderLines(analysis), scroll: state.selected(.lockOrder), top: 4, glyphs: frame.glyphs)
     case .schedtrace:
       drawLines(
-        &screen,
-        placeholder(
-          "Schedtrace",
-          "The runtime's scheduler trace, one line per interval like Go's GODEBUG=schedtrace:",
-          "tasks by state and by what they wait on, OS threads, context switches, CPU time, and",
-          "lock acquisitions, contentions and blocks per interval. Recorded in a later version."),
-        scroll: 0, top: 4, glyphs: frame.glyphs)
+        &screen, schedtraceLines(analysis), scroll: state.selected(.schedtrace), top: 4, glyphs: frame.glyphs)
     case .events:
       drawLines(
-        &screen,
-        placeholder(
-          "Events",
-          "The recent blocking events, like go tool trace: block, wake, contended acquire,",
-          "hand-off, spawn and exit, with time, task and lock, so that after a deadlock you read",
-          "the last steps that led into it. Recorded in a later version."),
-        scroll: 0, top: 4, glyphs: frame.glyphs)
+        &screen, eventLines(analysis, state), scroll: state.selected(.events), top: 4, glyphs: frame.glyphs)
     }
   }
 
-  static func placeholder(_ title: String, _ lines: String...) -> [(String, Role)] {
-    [(title, .title), ("", .normal)] + lines.map { ($0, .dim) }
+  static func runtimeOnly(_ title: String, _ what: String) -> [(String, Role)] {
+    [
+      (title, .title), ("", .normal),
+      ("\(what) comes from the Deadtop runtime; a process read through /proc has none.", .dim),
+    ]
+  }
+
+  /// The sampler's records, newest first.
+  static func schedtraceLines(_ analysis: Analysis) -> [(String, Role)] {
+    let snapshot = analysis.snapshot
+    guard snapshot.process.source == .runtime else { return runtimeOnly("Schedtrace", "The scheduler trace") }
+    guard !snapshot.schedtrace.isEmpty else {
+      return [
+        ("Schedtrace", .title), ("", .normal),
+        (
+          "No record yet: the runtime's sampler writes one per interval (DEADTOP_SCHEDTRACE_MS, 1 s by default).",
+          .dim
+        ),
+      ]
+    }
+    return [("Schedtrace, newest first (\(snapshot.schedtrace.count) records)", .title)]
+      + snapshot.schedtrace.reversed().map { ($0.line, $0.blocked > 0 ? .normal : .dim) }
+  }
+
+  /// The recent events, newest first, narrowed by the filter.
+  static func eventLines(_ analysis: Analysis, _ state: AppState) -> [(String, Role)] {
+    let snapshot = analysis.snapshot
+    guard snapshot.process.source == .runtime else { return runtimeOnly("Events", "The event timeline") }
+    let needle = state.filter.lowercased()
+    let lines = snapshot.events.reversed().map { snapshot.describe(event: $0) }
+      .filter { needle.isEmpty || $0.lowercased().contains(needle) }
+    guard !lines.isEmpty else {
+      return [
+        ("Events", .title), ("", .normal),
+        (needle.isEmpty ? "No event yet." : "No event matches /\(state.filter)", .dim),
+      ]
+    }
+    return [("Events, newest first (\(lines.count) of \(snapshot.events.count)); / filters", .title)]
+      + lines.map { line in (line, line.contains("  block ") ? .warning : .normal) }
+  }
+
+  /// One block character per record, scaled to the largest value.
+  static func sparkline(_ values: [Double], glyphs: Glyphs) -> String {
+    let blocks =
+      glyphs.horizontal == "-"
+      ? [".", ":", "-", "=", "+", "*", "#", "@"]
+      : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    let top = values.max() ?? 0
+    return values.map { value in
+      top > 0 ? blocks[min(blocks.count - 1, Int(value / top * Double(blocks.count - 1)))] : blocks[0]
+    }.joined()
   }
 
   struct Column {
@@ -283,7 +329,8 @@ public enum Renderer {
     let rows = Rows.resources(analysis, state: state)
     let columns = layout(
       [(" ", 1, nil), ("ID", 4, .id), ("KIND", 7, .state), ("NAME", 16, .name)],
-      flexible: [("HOLDERS", 3, .holds), ("WAITERS", 3, .wait), ("CREATED AT", 2, nil)], width: screen.width)
+      flexible: [("HOLDERS", 3, .holds), ("WAITERS", 3, nil), ("WAITED", 1, .wait), ("CREATED AT", 2, nil)],
+      width: screen.width)
     drawColumnHeader(&screen, columns, state, frame.glyphs)
     let page = pageSize(height: screen.height)
     let selected = min(state.selected(.resources), max(0, rows.count - 1))
@@ -292,7 +339,8 @@ public enum Renderer {
       let y = headerRows + offset
       let cells = [
         row.inDeadlock ? frame.glyphs.marker : " ", "\(row.id)", row.kind, row.name,
-        row.holders.isEmpty ? "free" : row.holders, row.waiters, row.site,
+        row.holders.isEmpty ? "free" : row.holders, row.waiters,
+        row.contended == 0 ? "" : "\(formatDuration(row.waitedSeconds)) (\(row.contended))", row.site,
       ]
       drawCells(
         &screen, cells, columns, y: y, role: row.inDeadlock ? .deadlock : .normal, glyphs: frame.glyphs)

@@ -31,6 +31,9 @@ public struct ResourceRow: Sendable, Equatable {
   public var waiterCount: Int
   public var site: String
   public var inDeadlock: Bool
+  /// Contended acquisitions and the time spent waiting for them (the mutex profile).
+  public var contended: UInt64
+  public var waitedSeconds: Double
 
   var searchText: String { "\(id) \(kind) \(name) \(holders) \(waiters) \(site)".lowercased() }
 }
@@ -130,7 +133,8 @@ public enum Rows {
         waiters: waiters.map { snapshot.name(task: $0) }.joined(separator: ", "),
         waiterCount: waiters.count,
         site: resource.site.map { "\($0.file):\($0.line)" } ?? "",
-        inDeadlock: deadlocked.contains(resource.id))
+        inDeadlock: deadlocked.contains(resource.id), contended: resource.contention.contended,
+        waitedSeconds: Double(resource.contention.totalWaitNanoseconds) / 1e9)
     }
     if !state.filter.isEmpty {
       let needle = state.filter.lowercased()
@@ -142,7 +146,7 @@ public enum Rows {
       case .id: ordered = a.id < b.id
       case .name: ordered = (a.name, a.id) < (b.name, b.id)
       case .state: ordered = (a.inDeadlock ? 0 : 1, a.kind, a.id) < (b.inDeadlock ? 0 : 1, b.kind, b.id)
-      case .wait: ordered = (a.waiterCount, a.id) > (b.waiterCount, b.id)
+      case .wait: ordered = (a.waitedSeconds, a.waiterCount, b.id) > (b.waitedSeconds, b.waiterCount, a.id)
       case .holds: ordered = (a.holderCount, a.id) > (b.holderCount, b.id)
       }
       return state.sortDescending ? !ordered : ordered

@@ -61,7 +61,9 @@ struct SegmentImage {
     header.sites_used = 1
     store(header, at: 0)
     bytes.replaceSubrange(layout.strings..<(layout.strings + strings.count), with: strings)
-    store(dt_site(file: file, function: 0, line: 12, reserved: 0), at: layout.sites)
+    store(
+      dt_site(file: file, function: 0, line: 12, reserved: 0, contended: 0, wait_total_ns: 0, wait_max_ns: 0),
+      at: layout.sites)
     var task = dt_task_slot()
     task.state = UInt32(DT_TASK_RUNNING)
     task.id = 1

@@ -232,3 +232,46 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     #expect(screen.text.contains("sleeping, in pause"))
   }
 }
+
+@Suite struct HistoryViewTests {
+  func history() -> Analysis {
+    var snapshot = bankAnalysis().snapshot
+    snapshot.schedtrace = (1...5).map { index in
+      SchedRecord(
+        timeNanoseconds: UInt64(index) * 1_000_000_000,
+        line: "SCHED \(index * 1000)ms: tasks=6 blocked=\(index)",
+        tasks: 6, blocked: index, acquisitions: UInt64(index * 100), intervalNanoseconds: 1_000_000_000)
+    }
+    snapshot.events = [
+      Event(kind: .spawn, timeNanoseconds: 40_000_000_000, task: 1, target: 2),
+      Event(
+        kind: .block, timeNanoseconds: 41_000_000_000, task: 2, target: 11,
+        site: CallSite(file: "Bank/Transfer.swift", line: 23, function: "move()"), waitKind: .mutex),
+    ]
+    return Analysis(snapshot)
+  }
+
+  @Test func theSchedtraceViewListsHistoryNewestFirst() throws {
+    var state = AppState()
+    state.view = .schedtrace
+    let screen = Renderer.render(state, Frame(analysis: history()), width: 120, height: 40)
+    let first = try #require(row(screen, containing: "SCHED 5000ms"))
+    let last = try #require(row(screen, containing: "SCHED 1000ms"))
+    #expect(first < last)
+    // The header draws sparklines of the recent intervals.
+    #expect(screen.line(1).contains("acq/s ▂▃▅▆█ blocked ▂▃▅▆█"))
+  }
+
+  @Test func theEventsViewFilters() {
+    var state = AppState()
+    state.view = .events
+    let screen = Renderer.render(state, Frame(analysis: history()), width: 120, height: 40)
+    #expect(
+      screen.text.contains(
+        "block     task 2 \"pay-alice-bob\"  lock mutex \"account-bob\" at Bank/Transfer.swift:23"))
+    #expect(screen.text.contains("spawn     task 1 \"main\"  spawned task 2 \"pay-alice-bob\""))
+    state.filter = "spawn"
+    let filtered = Renderer.render(state, Frame(analysis: history()), width: 120, height: 40)
+    #expect(!filtered.text.contains("block     task 2"))
+  }
+}

@@ -257,3 +257,44 @@ final class Log: @unchecked Sendable {
     #expect(cycle?.edges.count == 2)
   }
 }
+
+@Suite struct SamplerAndEventTests {
+  @Test func theSamplerRecordsKnownActivity() throws {
+    let lock = Mutex(name: "sampled")  // the first use starts the runtime and its sampler
+    let reader = try SegmentSource(pid: getpid())
+    let before = try reader.snapshot().schedtrace.last?.timeNanoseconds ?? 0
+    spawn("worker-1000") { for _ in 0..<1000 { lock.withLock {} } }.join()
+    let deadline = Date().addingTimeInterval(15)
+    var records: [SchedRecord] = []
+    repeat {
+      usleep(100_000)
+      records = try reader.snapshot().schedtrace.filter { $0.timeNanoseconds > before }
+    } while records.reduce(0, { $0 + $1.acquisitions }) < 1000 && Date() < deadline
+    #expect(records.reduce(0, { $0 + $1.acquisitions }) >= 1000)
+    #expect(try reader.snapshot().heartbeat > 0)
+    #expect(records.allSatisfy { $0.line.hasPrefix("SCHED ") && $0.intervalNanoseconds > 0 })
+  }
+
+  @Test func aContendedAcquisitionLeavesEventsAndAProfile() throws {
+    let lock = Mutex(name: "profiled")
+    lock.lock()
+    let waiter = spawn("profiled-waiter") { lock.withLock {} }
+    let reader = try SegmentSource(pid: getpid())
+    let deadline = Date().addingTimeInterval(10)
+    while try reader.snapshot().task(waiter.id)?.state != .blocked && Date() < deadline { usleep(2000) }
+    usleep(20_000)
+    lock.unlock()
+    waiter.join()
+    let snapshot = try reader.snapshot()
+    let mine = snapshot.events.filter { $0.target == lock.id }
+    #expect(mine.contains { $0.kind == .block && $0.task == waiter.id && $0.waitKind == .mutex })
+    #expect(
+      mine.contains { $0.kind == .wake && $0.task == waiter.id && $0.durationNanoseconds >= 10_000_000 })
+    #expect(mine.contains { $0.kind == .handoff })
+    let contention = try #require(snapshot.resource(lock.id)?.contention)
+    #expect(contention.contended == 1)
+    #expect(contention.totalWaitNanoseconds >= 10_000_000)
+    #expect(contention.maxWaitNanoseconds == contention.totalWaitNanoseconds)
+    #expect(snapshot.siteContention.contains { $0.site.file == "DeadtopTests/RuntimeTests.swift" })
+  }
+}

@@ -26,8 +26,13 @@ struct Outcome {
 }
 
 /// Runs a command to completion (it must end by itself) and returns what it printed.
-func run(_ executable: URL, _ arguments: [String], as user: String? = nil) throws -> Outcome {
+func run(
+  _ executable: URL, _ arguments: [String], as user: String? = nil, environment: [String: String] = [:]
+) throws -> Outcome {
   let process = Process()
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   if let user {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
     process.arguments =
@@ -81,9 +86,12 @@ final class DemoProcess {
   private(set) var printed = ""
   private(set) var pid: Int32 = 0
 
-  init(_ scenario: String, _ flags: [String] = []) throws {
+  init(_ scenario: String, _ flags: [String] = [], environment: [String: String] = [:]) throws {
     process.executableURL = Binaries.demo
     process.arguments = [scenario] + flags
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()

@@ -16,8 +16,16 @@ enum BenchmarkSuite {
 
   static let groups: [(name: String, run: @Sendable () -> Void)] = [
     ("locks", uncontendedLocks), ("analysis", analysisAndReports), ("screen", snapshotToScreen),
-    ("segment", segmentReads), ("proc", procReads),
+    ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost),
   ]
+
+  static func main() {
+    if CommandLine.arguments.dropFirst().first == samplerChildArgument {
+      samplerChild(tasks: Int(CommandLine.arguments.last ?? "") ?? 200)
+    } else {
+      runAll()
+    }
+  }
 
   /// All groups, or those named on the command line (`deadtop-bench analysis screen`).
   static func runAll() {
@@ -214,6 +222,57 @@ enum BenchmarkSuite {
     print("/proc reads (a C program, \(threads) threads parked on one mutex)")
     print("  snapshot \(milliseconds(snapshot))")
     print("  target: under 50 ms for 1,000 threads\n")
+  }
+
+  // MARK: The sampler
+
+  static let samplerChildArgument = "--sampler-child"
+
+  /// A child with parked tasks that lives 3 s; its sampler is on (every 10 ms) or off.
+  static func samplerChild(tasks: Int) {
+    let gate = Deadtop.Mutex(name: "gate")
+    gate.lock()
+    let parked = (0..<tasks).map { index in spawn("parked-\(index)") { gate.withLock {} } }
+    usleep(3_000_000)
+    gate.unlock()
+    for task in parked { task.join() }
+  }
+
+  /// The sampler's CPU cost: a child with it every 10 ms against one without, same work.
+  static func samplerCost() {
+    // posix_spawn and wait4, not Foundation's Process, which reaps children itself.
+    func childCPU(_ environment: [String: String], tasks: Int) -> Double? {
+      let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map {
+        "\($0.key)=\($0.value)"
+      }
+      let arguments: [String] = [CommandLine.arguments[0], samplerChildArgument, "\(tasks)"]
+      let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+      let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+      defer { (argv + envp).forEach { free($0) } }
+      var pid = pid_t()
+      guard posix_spawn(&pid, CommandLine.arguments[0], nil, nil, argv, envp) == 0 else { return nil }
+      var status: Int32 = 0
+      var usage = rusage()
+      guard wait4(pid, &status, 0, &usage) == pid else { return nil }
+      return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec)
+        + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+    print("Sampler (a child with N parked tasks for 3 s; sampler every 10 ms vs off, best of 3)")
+    for tasks in [20, 200] {
+      var on = Double.infinity
+      var off = Double.infinity
+      for _ in 0..<3 {
+        on = min(on, childCPU(["DEADTOP_SCHEDTRACE_MS": "10"], tasks: tasks) ?? .infinity)
+        off = min(off, childCPU(["DEADTOP_SAMPLER": "0"], tasks: tasks) ?? .infinity)
+      }
+      let perSample = max(0, on - off) / (3.0 / 0.010)
+      print(
+        "  \(tasks) tasks: CPU \(format(on * 1000, digits: 1)) ms with, \(format(off * 1000, digits: 1)) ms "
+          + "without; one record \(format(perSample * 1e6, digits: 1)) µs = "
+          + "\(format(perSample * 100, digits: 4))% of one core at the default 1 s interval")
+    }
+    print("  target: under 0.1% of one core\n")
   }
 
   // MARK: Helpers

@@ -1,1 +1,1 @@
-BenchmarkSuite.runAll()
+BenchmarkSuite.main()

@@ -86,7 +86,10 @@ typedef struct {
   char process_name[DT_NAME_BYTES];
   uint64_t edges_used;    /* lock-order edges published (release after the edge) */
   uint64_t edges_dropped; /* new edges that found the edge table full */
-  uint8_t reserved[112];
+  uint64_t schedtrace_head; /* schedtrace records ever written; the ring holds the last ones */
+  uint64_t events_head;     /* events ever written; the ring holds the last ones */
+  uint64_t schedtrace_interval_ns;
+  uint8_t reserved[88];
 } dt_header;
 _Static_assert(sizeof(dt_header) == 72 + 16 * DT_TABLE_COUNT + 72 + DT_NAME_BYTES + 128, "dt_header layout");
 
@@ -141,7 +144,8 @@ typedef struct {
   uint64_t acquisitions;
   uint64_t contended;
   uint64_t blocks;
-  uint64_t reserved[3];
+  uint64_t wakeups;
+  uint64_t reserved[2];
   dt_hold held[DT_MAX_HELD];
 } dt_task_slot;
 _Static_assert(sizeof(dt_task_slot) == 144 + 24 * DT_MAX_HELD, "dt_task_slot layout");
@@ -156,7 +160,11 @@ typedef struct {
   uint32_t site;       /* creation site */
   uint32_t reserved0;
   uint64_t created_ns;
-  uint64_t reserved[3];
+  /* Contention profile, added to with atomics by each task after a contended acquisition
+   * (outside the seqlock: read with relaxed loads). */
+  uint64_t contended;
+  uint64_t wait_total_ns;
+  uint64_t wait_max_ns;
 } dt_resource_slot;
 _Static_assert(sizeof(dt_resource_slot) == 64, "dt_resource_slot layout");
 
@@ -166,8 +174,59 @@ typedef struct {
   uint32_t function; /* string reference */
   uint32_t line;
   uint32_t reserved;
+  /* Contention profile of acquisitions at this site (atomics, like the resource's). */
+  uint64_t contended;
+  uint64_t wait_total_ns;
+  uint64_t wait_max_ns;
 } dt_site;
-_Static_assert(sizeof(dt_site) == 16, "dt_site layout");
+_Static_assert(sizeof(dt_site) == 40, "dt_site layout");
+
+/* One schedtrace record (Go's GODEBUG=schedtrace line), written by the sampler thread
+ * into the ring at schedtrace_head % capacity. Counts are deltas over the interval. */
+typedef struct {
+  uint32_t seq;
+  uint32_t reserved0;
+  uint64_t time_ns;
+  uint64_t interval_ns;
+  uint32_t tasks, running, blocked, ended;
+  uint32_t waiting_mutex, waiting_rwlock, waiting_join, waiting_other;
+  uint32_t os_threads, os_runnable, os_disk_wait, reserved1;
+  uint64_t voluntary_switches, involuntary_switches;
+  uint64_t cpu_ns;
+  uint64_t acquisitions, contended, blocks, wakeups, sends, receives, timeouts;
+  uint64_t longest_wait_ns;
+  uint64_t longest_wait_task;
+} dt_sched_record;
+_Static_assert(sizeof(dt_sched_record) == 168, "dt_sched_record layout");
+
+/* Event kinds. */
+enum {
+  DT_EVENT_BLOCK = 1,    /* a task goes to sleep waiting (wait kind in `detail`) */
+  DT_EVENT_WAKE = 2,     /* it got what it waited for after `duration_ns` */
+  DT_EVENT_HANDOFF = 3,  /* an unlock that wakes a waiter */
+  DT_EVENT_SPAWN = 4,    /* `target` is the new task */
+  DT_EVENT_EXIT = 5,
+  DT_EVENT_CLOSE = 6,    /* reserved for channels */
+  DT_EVENT_TIMEOUT = 7   /* reserved for select and context */
+};
+
+/* One event, in the ring at events_head % capacity; seqlocked like a slot. */
+typedef struct {
+  uint32_t seq;
+  uint32_t kind;
+  uint64_t time_ns;
+  uint64_t task;
+  uint64_t target;      /* resource id, or task id for JOIN and SPAWN */
+  uint32_t site;
+  uint32_t detail;      /* DT_WAIT_* for BLOCK and WAKE */
+  uint64_t duration_ns;
+} dt_event;
+_Static_assert(sizeof(dt_event) == 48, "dt_event layout");
+
+static inline void dt_fetch_max_u64(uint64_t *p, uint64_t v) {
+  uint64_t current = __atomic_load_n(p, __ATOMIC_RELAXED);
+  while (current < v && !__atomic_compare_exchange_n(p, &current, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+}
 
 /* A string in STRINGS: uint32_t length, then the UTF-8 bytes, padded to 4. A string
  * reference is the entry's offset + 1, so that 0 means "none". */
@@ -257,6 +316,7 @@ static inline void dt_task_begin_wait(dt_task_slot *t, uint32_t kind, uint64_t t
 
 static inline void dt_task_end_wait(dt_task_slot *t) {
   dt_seq_begin(&t->seq);
+  t->wakeups += 1;
   t->state = DT_TASK_RUNNING;
   t->wait_kind = DT_WAIT_NONE;
   t->wait_target = 0;
@@ -291,6 +351,15 @@ static inline int dt_lock_release(dt_lock *l) {
 void dt_lock_wake_one(dt_lock *l);
 static inline uint64_t dt_lock_owner(const dt_lock *l) { return __atomic_load_n(&l->owner, __ATOMIC_RELAXED); }
 static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED); }
+
+/* Counts this process's OS threads, and those runnable (R) or in uninterruptible sleep (D),
+ * from /proc/self/task/<tid>/stat. */
+void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait);
+
+/* Formats a schedtrace record as one line, Go's style:
+ * "SCHED 3000ms: tasks=5 running=1 blocked=4 ended=0 waiting(mutex=3 rwlock=0 join=1 other=0) ..."
+ * `since_start_ns` is the record's time since the process started. */
+void dt_format_sched_record(const dt_sched_record *record, uint64_t since_start_ns, char *buffer, size_t size);
 
 /* The current thread's task slot, kept in C thread-local storage because it is read
  * on every operation and a C TLS access is a single instruction. */

@@ -1,0 +1,55 @@
+import DeadtopABI
+
+/// The event ring and the contention profile: written on slow paths only (going to
+/// sleep, waking, handing a lock over, spawning, ending), never on an uncontended one.
+extension Runtime {
+  func recordEvent(
+    _ kind: Int32, task: UInt64, target: UInt64 = 0, site: UInt32 = 0, detail: UInt32 = 0,
+    duration: UInt64 = 0
+  ) {
+    let index = dt_fetch_add_u64(&header.pointee.events_head, 1)
+    let slot = segment.events + Int(index % UInt64(segment.eventCapacity))
+    dt_seq_begin(&slot.pointee.seq)
+    slot.pointee.kind = UInt32(kind)
+    slot.pointee.time_ns = dt_monotonic_ns()
+    slot.pointee.task = task
+    slot.pointee.target = target
+    slot.pointee.site = site
+    slot.pointee.detail = detail
+    slot.pointee.duration_ns = duration
+    dt_seq_end(&slot.pointee.seq)
+  }
+
+  /// A task got a lock after waiting `waited` ns: the wake event and both profiles.
+  func noteContendedAcquisition(
+    _ task: UnsafeMutablePointer<dt_task_slot>, registration: ResourceRegistration, site: UInt32,
+    kind: Int32, waited: UInt64
+  ) {
+    recordEvent(
+      Int32(DT_EVENT_WAKE), task: task.pointee.id, target: registration.id, site: site, detail: UInt32(kind),
+      duration: waited)
+    if let index = registration.slot {
+      let slot = segment.resources + Int(index)
+      dt_fetch_add_u64(&slot.pointee.contended, 1)
+      dt_fetch_add_u64(&slot.pointee.wait_total_ns, waited)
+      dt_fetch_max_u64(&slot.pointee.wait_max_ns, waited)
+    }
+    if site != 0 && Int(site) <= segment.siteCapacity {
+      let entry = segment.sites + Int(site - 1)
+      dt_fetch_add_u64(&entry.pointee.contended, 1)
+      dt_fetch_add_u64(&entry.pointee.wait_total_ns, waited)
+      dt_fetch_max_u64(&entry.pointee.wait_max_ns, waited)
+    }
+  }
+
+  /// Goes to sleep on a lock: the wait, in the task's slot and as an event.
+  func beginWait(
+    _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32
+  ) -> UInt64 {
+    let now = dt_monotonic_ns()
+    dt_task_begin_wait(task, UInt32(kind), target, site, now, nextWaitSequence())
+    recordEvent(
+      Int32(DT_EVENT_BLOCK), task: task.pointee.id, target: target, site: site, detail: UInt32(kind))
+    return now
+  }
+}
