@@ -248,7 +248,7 @@ enum BenchmarkSuite {
       let arguments: [String] = [CommandLine.arguments[0], samplerChildArgument, "\(tasks)"]
       let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
       let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
-      defer { (argv + envp).forEach { free($0) } }
+      defer { for pointer in argv + envp { free(pointer) } }
       var pid = pid_t()
       guard posix_spawn(&pid, CommandLine.arguments[0], nil, nil, argv, envp) == 0 else { return nil }
       var status: Int32 = 0
