@@ -129,20 +129,20 @@ public enum Renderer {
     var byState: [TaskState: Int] = [:]
     for index in snapshot.tasks.indices { byState[snapshot.tasks[index].state, default: 0] += 1 }
     let counts = TaskState.allCases.map { "\(byState[$0] ?? 0) \($0.rawValue)" }
-    let summary =
+    var summary =
       " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ")
       + ")  Locks: \(snapshot.resources.count)"
-      + "  acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
-      + "blocked \(snapshot.counters.blocks)"
-    var sparks = ""
-    let recent = snapshot.schedtrace.suffix(16)
-    if recent.count >= 2 && width >= 100 {
-      let rate = recent.map { Double($0.acquisitions) / max(1e-9, Double($0.intervalNanoseconds) / 1e9) }
-      sparks =
-        "  acq/s " + sparkline(rate, glyphs: frame.glyphs) + " blocked "
-        + sparkline(recent.map { Double($0.blocked) }, glyphs: frame.glyphs)
+    if let latest = snapshot.schedtrace.last {
+      // The latest scheduler record: what happened in the last interval.
+      summary +=
+        "  last \(formatDuration(Double(latest.intervalNanoseconds) / 1e9)): acquired \(latest.acquisitions), "
+        + "contended \(latest.contended), blocked \(latest.blocks)"
+    } else {
+      summary +=
+        "  acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
+        + "blocked \(snapshot.counters.blocks)"
     }
-    screen.put((summary + sparks).fitted(to: width, glyphs: frame.glyphs), column: 0, row: 1)
+    screen.put(summary.fitted(to: width, glyphs: frame.glyphs), column: 0, row: 1)
 
     if let exited = frame.exitedNote {
       screen.paint(row: 2, role: .warning)
@@ -159,6 +159,19 @@ public enum Renderer {
       screen.put(banner.fitted(to: width, glyphs: frame.glyphs), column: 0, row: 2, role: .banner)
     } else {
       screen.put(" No deadlock.", column: 0, row: 2, role: .good)
+    }
+
+    // Sparklines of the recent intervals at the right of the verdict row, when they fit.
+    let recent = snapshot.schedtrace.suffix(16)
+    if recent.count >= 2 {
+      let rate = recent.map { Double($0.acquisitions) / max(1e-9, Double($0.intervalNanoseconds) / 1e9) }
+      let sparks =
+        "acq/s " + sparkline(rate, glyphs: frame.glyphs) + " blocked "
+        + sparkline(recent.map { Double($0.blocked) }, glyphs: frame.glyphs) + " "
+      let used = screen.line(2).count
+      if used + sparks.count + 2 <= width {
+        screen.put(sparks, column: width - sparks.count, row: 2, role: screen.cell(column: 0, row: 2).role)
+      }
     }
 
     var column = 0

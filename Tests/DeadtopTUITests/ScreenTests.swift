@@ -259,7 +259,8 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     let last = try #require(row(screen, containing: "SCHED 1000ms"))
     #expect(first < last)
     // The header draws sparklines of the recent intervals.
-    #expect(screen.line(1).contains("acq/s ▂▃▅▆█ blocked ▂▃▅▆█"))
+    #expect(screen.line(2).hasSuffix("acq/s ▂▃▅▆█ blocked ▂▃▅▆█"))
+    #expect(screen.line(1).contains("last 1.0s: acquired 500, contended 0, blocked 0"))
   }
 
   @Test func theEventsViewFilters() {
