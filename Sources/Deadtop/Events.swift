@@ -20,11 +20,15 @@ extension Runtime {
     dt_seq_end(&slot.pointee.seq)
   }
 
-  /// A task got a lock after waiting `waited` ns: the wake event and both profiles.
-  func noteContendedAcquisition(
+  /// A task got a lock it went to sleep for at `since`: its slot, the wake event and both
+  /// contention profiles.
+  func endContendedWait(
     _ task: UnsafeMutablePointer<dt_task_slot>, registration: ResourceRegistration, site: UInt32,
-    kind: Int32, waited: UInt64
+    kind: Int32, since: UInt64
   ) {
+    dt_task_end_wait(task)
+    dt_task_count_contended(task)
+    let waited = dt_monotonic_ns() &- since
     recordEvent(
       Int32(DT_EVENT_WAKE), task: task.pointee.id, target: registration.id, site: site, detail: UInt32(kind),
       duration: waited)

@@ -44,11 +44,8 @@ public final class Mutex: @unchecked Sendable {
     let since = Runtime.shared.beginWait(
       task, kind: Int32(DT_WAIT_MUTEX), target: registration.id, site: site)
     dt_lock_wait(word)
-    dt_task_end_wait(task)
-    dt_task_count_contended(task)
-    Runtime.shared.noteContendedAcquisition(
-      task, registration: registration, site: site, kind: Int32(DT_WAIT_MUTEX),
-      waited: dt_monotonic_ns() - since)
+    Runtime.shared.endContendedWait(
+      task, registration: registration, site: site, kind: Int32(DT_WAIT_MUTEX), since: since)
   }
 
   /// Takes the lock if it is free; never blocks.

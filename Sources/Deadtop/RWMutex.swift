@@ -48,11 +48,8 @@ public final class RWMutex: @unchecked Sendable {
       let ticket = writeReleases
       // The unlocking writer counts us in `readers` before it wakes us.
       while writeReleases == ticket { state.wait() }
-      dt_task_end_wait(task)
-      dt_task_count_contended(task)
-      Runtime.shared.noteContendedAcquisition(
-        task, registration: registration, site: site, kind: Int32(DT_WAIT_READ_LOCK),
-        waited: dt_monotonic_ns() - since)
+      Runtime.shared.endContendedWait(
+        task, registration: registration, site: site, kind: Int32(DT_WAIT_READ_LOCK), since: since)
     }
     state.unlock()
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED), registration.lockClass)
@@ -114,11 +111,8 @@ public final class RWMutex: @unchecked Sendable {
       let since = Runtime.shared.beginWait(
         task, kind: Int32(DT_WAIT_WRITE_LOCK), target: registration.id, site: site)
       while !(writer == 0 && readers == 0 && servingWriterTicket == ticket) { state.wait() }
-      dt_task_end_wait(task)
-      dt_task_count_contended(task)
-      Runtime.shared.noteContendedAcquisition(
-        task, registration: registration, site: site, kind: Int32(DT_WAIT_WRITE_LOCK),
-        waited: dt_monotonic_ns() - since)
+      Runtime.shared.endContendedWait(
+        task, registration: registration, site: site, kind: Int32(DT_WAIT_WRITE_LOCK), since: since)
     }
     waitingWriters -= 1
     writer = task.pointee.id

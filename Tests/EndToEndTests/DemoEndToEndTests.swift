@@ -2,30 +2,30 @@ import DeadtopCore
 import Foundation
 import Testing
 
-/// What each deadlocking demo must be reported as.
+/// What a deadlocking program (a demo scenario, a C program) must be reported as.
 struct Expectation: Sendable, CustomStringConvertible {
-  let scenario: String
+  let name: String
   let cycle: Set<String>
   let resources: Set<String>
-  var description: String { scenario }
+  var description: String { name }
 }
 
 let deadlockingDemos = [
   Expectation(
-    scenario: "abba", cycle: ["pay-alice-bob", "pay-bob-alice"],
+    name: "abba", cycle: ["pay-alice-bob", "pay-bob-alice"],
     resources: ["account-alice", "account-bob"]),
-  Expectation(scenario: "double-lock", cycle: ["refresher"], resources: ["cache"]),
-  Expectation(scenario: "read-then-write", cycle: ["reloader"], resources: ["config"]),
-  Expectation(scenario: "read-write-read", cycle: ["lookup", "updater"], resources: ["registry"]),
+  Expectation(name: "double-lock", cycle: ["refresher"], resources: ["cache"]),
+  Expectation(name: "read-then-write", cycle: ["reloader"], resources: ["config"]),
+  Expectation(name: "read-write-read", cycle: ["lookup", "updater"], resources: ["registry"]),
   Expectation(
-    scenario: "philosophers", cycle: Set((0..<5).map { "philosopher-\($0)" }),
+    name: "philosophers", cycle: Set((0..<5).map { "philosopher-\($0)" }),
     resources: Set((0..<5).map { "fork-\($0)" })),
 ]
 
 @Suite(.serialized) struct DemoEndToEndTests {
   @Test(arguments: deadlockingDemos)
   func eachDemoDeadlockIsReportedWithItsTasksAndLocks(_ expected: Expectation) throws {
-    let demo = try DemoProcess(expected.scenario)
+    let demo = try DemoProcess(expected.name)
     let outcome = try demo.attachUntil { $0.status == 3 }
     #expect(outcome.status == 3, "deadtop exit status; stderr: \(outcome.error)")
     let document = try report(outcome)
@@ -50,7 +50,7 @@ let deadlockingDemos = [
     #expect(text.output.contains("back to the start"))
   }
 
-  @Test(arguments: deadlockingDemos.map(\.scenario))
+  @Test(arguments: deadlockingDemos.map(\.name))
   func eachFixedVariantIsClean(_ scenario: String) throws {
     let demo = try DemoProcess(scenario, ["--fixed", "--stay"])
     try demo.waitFor("scenario finished: no deadlock")
@@ -110,7 +110,7 @@ let deadlockingDemos = [
   @Test func deadtopDemoListsEveryScenario() throws {
     let outcome = try deadtop("demo", "--list")
     #expect(outcome.status == 0)
-    for expected in deadlockingDemos { #expect(outcome.output.contains(expected.scenario)) }
+    for expected in deadlockingDemos { #expect(outcome.output.contains(expected.name)) }
   }
 
   @Test func listShowsADeadlockedProcess() throws {

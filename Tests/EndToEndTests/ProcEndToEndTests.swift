@@ -54,29 +54,22 @@ final class CProgram {
   }
 }
 
-struct CExpectation: Sendable, CustomStringConvertible {
-  let program: String
-  let cycle: Set<String>
-  let resources: Set<String>
-  var description: String { program }
-}
-
 let deadlockingCPrograms = [
-  CExpectation(program: "abba", cycle: ["transfer", "audit"], resources: ["accounts_lock", "ledger_lock"]),
-  CExpectation(
-    program: "three_cycle", cycle: ["worker-0", "worker-1", "worker-2"],
+  Expectation(name: "abba", cycle: ["transfer", "audit"], resources: ["accounts_lock", "ledger_lock"]),
+  Expectation(
+    name: "three_cycle", cycle: ["worker-0", "worker-1", "worker-2"],
     resources: ["lock_a", "lock_b", "lock_c"]),
-  CExpectation(program: "self_lock", cycle: ["refresh"], resources: ["cache_lock"]),
-  CExpectation(program: "join_cycle", cycle: ["joiner-0", "joiner-1", "joiner-2"], resources: []),
-  CExpectation(
-    program: "rwlock_cycle", cycle: ["writer", "reader"], resources: ["config_lock", "state_lock"]),
+  Expectation(name: "self_lock", cycle: ["refresh"], resources: ["cache_lock"]),
+  Expectation(name: "join_cycle", cycle: ["joiner-0", "joiner-1", "joiner-2"], resources: []),
+  Expectation(
+    name: "rwlock_cycle", cycle: ["writer", "reader"], resources: ["config_lock", "state_lock"]),
 ]
 
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")))
 struct ProcEndToEndTests {
   @Test(arguments: deadlockingCPrograms)
-  func aDeadlockWithoutTheRuntimeIsFoundThroughProc(_ expected: CExpectation) throws {
-    let program = try CProgram(expected.program)
+  func aDeadlockWithoutTheRuntimeIsFoundThroughProc(_ expected: Expectation) throws {
+    let program = try CProgram(expected.name)
     let outcome = try program.attachUntil { $0.status == 3 }
     #expect(outcome.status == 3, "stderr: \(outcome.error)")
     let document = try report(outcome)
