@@ -123,24 +123,86 @@ void dt_format_sched_record(const dt_sched_record *r, uint64_t since_start_ns, c
   }
 }
 
+/* The sampler calls this once per interval from one thread. The stat files of the first
+ * DT_CACHED_STAT_FILES threads stay open between calls (pread at 0 regenerates them),
+ * which saves an open and a close per thread per interval, most of the sampler's cost;
+ * the cap keeps the program's file descriptors its own. */
+#define DT_CACHED_STAT_FILES 256
+#define DT_NOT_CACHED (-2)
+static struct tracked_thread { int32_t tid; int fd; } *tracked;
+static size_t tracked_count;
+
+static int compare_tids(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
 void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait) {
   *total = *runnable = *disk_wait = 0;
   int tasks = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (tasks < 0) return;
   DIR *directory = fdopendir(tasks);
   if (!directory) { close(tasks); return; }
+  size_t count = 0, capacity = 64;
+  int32_t *tids = malloc(capacity * sizeof *tids);
   struct dirent *entry;
-  char path[64];
-  char buffer[256];
-  while ((entry = readdir(directory)) != NULL) {
+  while (tids && (entry = readdir(directory)) != NULL) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    if (count == capacity) {
+      int32_t *grown = realloc(tids, 2 * capacity * sizeof *tids);
+      if (!grown) break;
+      tids = grown;
+      capacity *= 2;
+    }
+    tids[count++] = (int32_t)atoi(entry->d_name);
+  }
+  if (!tids) { closedir(directory); return; }
+  qsort(tids, count, sizeof *tids, compare_tids);
+
+  /* Merge with the threads tracked last time: close the gone, open the new. */
+  struct tracked_thread *next = malloc((count ? count : 1) * sizeof *next);
+  if (!next) { free(tids); closedir(directory); return; }
+  size_t old = 0;
+  char path[64];
+  for (size_t i = 0; i < count; i++) {
+    while (old < tracked_count && tracked[old].tid < tids[i]) {
+      if (tracked[old].fd >= 0) close(tracked[old].fd);
+      old++;
+    }
+    if (old < tracked_count && tracked[old].tid == tids[i] && (tracked[old].fd >= 0 || i >= DT_CACHED_STAT_FILES)) {
+      next[i] = tracked[old++];
+    } else {
+      if (old < tracked_count && tracked[old].tid == tids[i]) old++;
+      snprintf(path, sizeof path, "%d/stat", (int)tids[i]);
+      next[i].tid = tids[i];
+      next[i].fd = i < DT_CACHED_STAT_FILES ? openat(tasks, path, O_RDONLY | O_CLOEXEC) : DT_NOT_CACHED;
+    }
+  }
+  while (old < tracked_count) {
+    if (tracked[old].fd >= 0) close(tracked[old].fd);
+    old++;
+  }
+  free(tracked);
+  tracked = next;
+  tracked_count = count;
+  free(tids);
+
+  char buffer[256];
+  for (size_t i = 0; i < tracked_count; i++) {
+    ssize_t n;
+    if (tracked[i].fd == DT_NOT_CACHED) {
+      snprintf(path, sizeof path, "%d/stat", (int)tracked[i].tid);
+      int fd = openat(tasks, path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      n = pread(fd, buffer, sizeof buffer - 1, 0);
+      close(fd);
+    } else if (tracked[i].fd >= 0) {
+      n = pread(tracked[i].fd, buffer, sizeof buffer - 1, 0);
+    } else {
+      continue;
+    }
+    if (n <= 0) continue;  /* the thread has just exited */
     *total += 1;
-    snprintf(path, sizeof path, "%s/stat", entry->d_name);
-    int fd = openat(tasks, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, buffer, sizeof buffer - 1);
-    close(fd);
-    if (n <= 0) continue;
     buffer[n] = 0;
     char *close_paren = strrchr(buffer, ')');
     if (!close_paren || close_paren[1] == 0) continue;
