@@ -16,6 +16,12 @@ public enum JSONReport {
     public var potentialDeadlocks: [PotentialEntry]
     /// Blocked tasks waiting at least the long-wait threshold, longest first.
     public var longWaits: [LongWaitEntry]
+    /// The runtime's last schedtrace records (up to 16), oldest first.
+    public var schedtrace: [String]
+    /// The runtime's last events (up to 100), oldest first, worded as `--events` does.
+    public var events: [String]
+    /// Contention per lock and per call site, by total time waited (up to 20 each).
+    public var profile: ProfileEntry
     public var tasks: [TaskEntry]
     public var resources: [ResourceEntry]
     public var warnings: [String]
@@ -81,6 +87,19 @@ public enum JSONReport {
     public var acquired: String
     public var acquiredSite: Site?
     public var task: UInt64
+  }
+
+  public struct ProfileEntry: Codable, Equatable, Sendable {
+    public var locks: [ContentionEntry]
+    public var sites: [ContentionEntry]
+  }
+
+  public struct ContentionEntry: Codable, Equatable, Sendable {
+    /// A lock label, or `file:line in function`.
+    public var name: String
+    public var contended: UInt64
+    public var totalWaitSeconds: Double
+    public var maxWaitSeconds: Double
   }
 
   public struct LongWaitEntry: Codable, Equatable, Sendable {
@@ -195,6 +214,15 @@ public enum JSONReport {
           seconds: rounded(snapshot.seconds(since: task.wait?.sinceNanoseconds ?? 0)),
           holders: holders.map(\.task), holderSites: holders.compactMap { $0.hold.site.map(site) })
       },
+      schedtrace: snapshot.schedtrace.suffix(16).map(\.line),
+      events: snapshot.events.suffix(100).map { snapshot.describe(event: $0) },
+      profile: ProfileEntry(
+        locks: snapshot.resources.filter { $0.contention.contended > 0 }
+          .sorted { $0.contention.totalWaitNanoseconds > $1.contention.totalWaitNanoseconds }.prefix(20)
+          .map { contention(snapshot.label(resource: $0.id), $0.contention) },
+        sites: snapshot.siteContention
+          .sorted { $0.contention.totalWaitNanoseconds > $1.contention.totalWaitNanoseconds }.prefix(20)
+          .map { contention($0.site.description, $0.contention) }),
       tasks: snapshot.tasks.map { entry($0, in: analysis) },
       resources: snapshot.resources.map { resource in
         ResourceEntry(
@@ -286,6 +314,13 @@ public enum JSONReport {
       endedSecondsAgo: task.endedAtNanoseconds.map { rounded(snapshot.seconds(since: $0)) },
       stale: task.stale, detail: task.detail, cpuSeconds: task.cpuSeconds.map(rounded),
       stack: task.stack)
+  }
+
+  static func contention(_ name: String, _ contention: Contention) -> ContentionEntry {
+    ContentionEntry(
+      name: name, contended: contention.contended,
+      totalWaitSeconds: rounded(Double(contention.totalWaitNanoseconds) / 1e9),
+      maxWaitSeconds: rounded(Double(contention.maxWaitNanoseconds) / 1e9))
   }
 
   static func site(_ site: CallSite) -> Site {

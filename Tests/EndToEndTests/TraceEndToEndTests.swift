@@ -50,6 +50,20 @@ import Testing
     #expect(outcome.output.contains("DemoScenarios/LockScenarios.swift:"), "\(outcome.output)")
   }
 
+  @Test func theJSONReportCarriesTheHistory() throws {
+    let demo = try DemoProcess(
+      "philosophers", ["--fixed", "--stay"], environment: ["DEADTOP_SCHEDTRACE_MS": "20"])
+    try demo.waitFor("scenario finished")
+    usleep(100_000)
+    let document = try report(try deadtop("--attach", "\(demo.pid)", "--once", "--json"))
+    #expect(!document.schedtrace.isEmpty)
+    #expect(document.schedtrace.allSatisfy { $0.hasPrefix("SCHED ") })
+    #expect(document.events.contains { $0.contains(" exit ") })
+    #expect(document.events.count <= 100)
+    #expect(!document.profile.sites.isEmpty)
+    #expect(document.profile.sites[0].contended > 0)
+  }
+
   @Test func traceModesNeedTheRuntime() throws {
     let sleeper = try Sleeper()
     let outcome = try deadtop("--attach", "\(sleeper.pid)", "--events")
