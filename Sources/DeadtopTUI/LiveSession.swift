@@ -186,8 +186,10 @@ public final class LiveSession {
       target = try demo.launch(name, fixed)
       demoTitle = name + (fixed ? " (fixed)" : "")
       lastScenario = name
+      // A fresh view for the new scenario, in the theme the user chose.
+      let themeIndex = state.themeIndex
       state = AppState()
-      state.themeIndex = currentThemeIndex
+      state.themeIndex = themeIndex
       previous = nil
       analysis = nil
       exitedNote = nil
@@ -196,8 +198,6 @@ public final class LiveSession {
       state.message = "cannot start \(name): \(error)"
     }
   }
-
-  private var currentThemeIndex: Int { state.themeIndex }
 
   /// Writes the current snapshot as JSON and DOT next to the user; returns the message.
   private func export() -> String {
