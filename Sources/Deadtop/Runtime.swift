@@ -97,14 +97,6 @@ final class Runtime: @unchecked Sendable {
 
   // MARK: Lock order
 
-  func withRegistryLock<T>(_ body: () throws -> T) rethrows -> T { try registry.withLock(body) }
-
-  /// Guarded by the registry lock.
-  var edgesUsedLocked: Int {
-    get { edgesUsed }
-    set { edgesUsed = newValue }
-  }
-
   /// Adds a key to the edge set; the registry lock is held.
   func insertEdgeKey(_ key: UInt64) {
     var position = UInt32(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & edgeSetMask
@@ -316,17 +308,17 @@ extension Runtime {
   private func publishEdge(
     key: UInt64, from held: dt_hold, to lockClass: UInt32, site: UInt32, mode: UInt32, task: UInt64
   ) {
-    withRegistryLock {
+    registry.withLock {
       guard dt_edge_set_contains(edgeSet, edgeSetMask, key) == 0 else { return }
-      guard edgesUsedLocked < segment.edgeCapacity else {
+      guard edgesUsed < segment.edgeCapacity else {
         dt_fetch_add_u64(&header.pointee.edges_dropped, 1)
         return
       }
-      segment.edges[edgesUsedLocked] = dt_edge(
+      segment.edges[edgesUsed] = dt_edge(
         from_class: held.lock_class, to_class: lockClass, from_site: held.site, to_site: site,
         from_mode: UInt16(held.mode), to_mode: UInt16(mode), reserved: 0, task: task)
-      edgesUsedLocked += 1
-      dt_store_release_u64(&header.pointee.edges_used, UInt64(edgesUsedLocked))
+      edgesUsed += 1
+      dt_store_release_u64(&header.pointee.edges_used, UInt64(edgesUsed))
       insertEdgeKey(key)
     }
   }

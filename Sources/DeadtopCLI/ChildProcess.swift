@@ -52,6 +52,14 @@ final class ChildProcess {
 
   deinit { close(output) }
 
+  /// A demo scenario run by this same binary (`deadtop scenario NAME --stay`), kept alive
+  /// after a fixed variant finishes so that it can still be read.
+  static func scenario(_ name: String, fixed: Bool, capturesErrors: Bool) throws -> ChildProcess {
+    try ChildProcess(
+      executable: currentExecutable(), arguments: ["scenario", name, "--stay"] + (fixed ? ["--fixed"] : []),
+      capturesErrors: capturesErrors)
+  }
+
   /// Waits up to `milliseconds` for output and returns what arrived ("" if none).
   func read(waitingUpTo milliseconds: Int32) -> String {
     var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)

@@ -90,9 +90,7 @@ struct DemoCommand: ParsableCommand {
   }
 
   private func runReport(_ scenario: Scenario) throws {
-    var arguments = ["scenario", scenario.name, "--stay"]
-    if fixed { arguments.append("--fixed") }
-    let child = try ChildProcess(executable: currentExecutable(), arguments: arguments)
+    let child = try ChildProcess.scenario(scenario.name, fixed: fixed, capturesErrors: false)
     defer { child.terminate() }
     let reportsToTerminal = report.format == .text
     var source: SegmentSource?
@@ -154,9 +152,7 @@ final class DemoTarget: SnapshotSource {
   var pid: Int32 { child.pid }
 
   init(scenario: String, fixed: Bool) throws {
-    var arguments = ["scenario", scenario, "--stay"]
-    if fixed { arguments.append("--fixed") }
-    child = try ChildProcess(executable: currentExecutable(), arguments: arguments, capturesErrors: true)
+    child = try ChildProcess.scenario(scenario, fixed: fixed, capturesErrors: true)
     // The segment appears when the scenario first uses the runtime.
     let deadline = monotonicSeconds() + 5
     while source == nil && monotonicSeconds() < deadline && child.status == nil {
@@ -197,12 +193,6 @@ struct ScenarioCommand: ParsableCommand {
     let status = ScenarioRunner.main(arguments)
     if status != 0 { throw ExitCode(status) }
   }
-}
-
-func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
 /// This binary's path: the demo child runs it again, so that it shows as `deadtop`.

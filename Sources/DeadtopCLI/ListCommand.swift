@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeadtopCore
 import DeadtopReader
+import DeadtopTUI
 import Foundation
 
 /// `deadtop list`: the processes that publish a segment.
@@ -33,7 +34,7 @@ struct ListCommand: ParsableCommand {
         let analysis = try SegmentSource(pid: entry.pid).confirmedAnalysis()
         row.name = analysis.snapshot.process.name
         row.tasks = analysis.snapshot.tasks.count
-        row.blocked = analysis.snapshot.tasks.filter { $0.state == .blocked }.count
+        row.blocked = analysis.snapshot.taskCount(.blocked)
         row.deadlocked = !analysis.deadlocks.isEmpty
         row.deadlockedTasks = analysis.deadlocked.count
       } catch AttachError.stale {
@@ -74,8 +75,8 @@ struct ListCommand: ParsableCommand {
     Output.standardOutput(lines.joined(separator: "\n") + "\n")
   }
 
+  /// A column: cut with an ellipsis, then padded, so there is always a space between.
   private func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width - 1
-      ? String(text.prefix(width - 2)) + "… " : text + String(repeating: " ", count: width - text.count)
+    text.fitted(to: width - 1, glyphs: .unicode).padded(to: width)
   }
 }

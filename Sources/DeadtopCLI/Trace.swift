@@ -1,5 +1,6 @@
 import DeadtopCore
 import DeadtopReader
+import DeadtopTUI
 
 #if canImport(Glibc)
   import Glibc
@@ -47,13 +48,13 @@ enum Trace {
   static func printProfile(_ source: SegmentSource) throws {
     let snapshot = try source.snapshot()
     func row(_ label: String, _ contention: Contention) -> String {
-      label.padding(toLength: 48) + String(contention.contended).leftPadded(toLength: 10)
-        + formatDuration(Double(contention.totalWaitNanoseconds) / 1e9).leftPadded(toLength: 12)
-        + formatDuration(Double(contention.maxWaitNanoseconds) / 1e9).leftPadded(toLength: 11)
+      label.fitted(to: 47, glyphs: .unicode).padded(to: 48) + String(contention.contended).leftPadded(to: 10)
+        + formatDuration(Double(contention.totalWaitNanoseconds) / 1e9).leftPadded(to: 12)
+        + formatDuration(Double(contention.maxWaitNanoseconds) / 1e9).leftPadded(to: 11)
     }
     let header =
-      "".padding(toLength: 48) + "contended".leftPadded(toLength: 10) + "total wait".leftPadded(toLength: 12)
-      + "max wait".leftPadded(toLength: 11)
+      "".padded(to: 48) + "contended".leftPadded(to: 10) + "total wait".leftPadded(to: 12)
+      + "max wait".leftPadded(to: 11)
     var lines = ["Contention profile of process \(snapshot.process.pid) \"\(snapshot.process.name)\"", ""]
     let locks = snapshot.resources.filter { $0.contention.contended > 0 }
       .sorted { $0.contention.totalWaitNanoseconds > $1.contention.totalWaitNanoseconds }.prefix(20)
@@ -72,15 +73,5 @@ enum Trace {
       sites.isEmpty
       ? ["  no contended acquisition yet"] : sites.map { row("  " + $0.site.description, $0.contention) }
     Output.standardOutput(lines.joined(separator: "\n") + "\n")
-  }
-}
-
-extension String {
-  func padding(toLength length: Int) -> String {
-    count >= length ? String(prefix(length - 1)) + " " : self + String(repeating: " ", count: length - count)
-  }
-
-  func leftPadded(toLength length: Int) -> String {
-    count >= length ? self : String(repeating: " ", count: length - count) + self
   }
 }

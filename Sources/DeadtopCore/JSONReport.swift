@@ -182,7 +182,6 @@ public enum JSONReport {
 
   public static func document(_ analysis: Analysis, longWaitSeconds: Double = 10) -> Document {
     let snapshot = analysis.snapshot
-    func count(_ state: TaskState) -> Int { snapshot.tasks.filter { $0.state == state }.count }
     return Document(
       schema: schema, version: version,
       process: Process(
@@ -190,8 +189,9 @@ public enum JSONReport {
         source: snapshot.process.source.rawValue, abiVersion: snapshot.process.abiVersion,
         uptimeSeconds: rounded(snapshot.uptimeSeconds)),
       summary: Summary(
-        tasks: snapshot.tasks.count, running: count(.running), blocked: count(.blocked),
-        ended: count(.ended), deadlockedTasks: analysis.deadlocked.count,
+        tasks: snapshot.tasks.count, running: snapshot.taskCount(.running),
+        blocked: snapshot.taskCount(.blocked),
+        ended: snapshot.taskCount(.ended), deadlockedTasks: analysis.deadlocked.count,
         global: analysis.isGlobal, acquisitions: snapshot.counters.acquisitions,
         contended: snapshot.counters.contended, blocks: snapshot.counters.blocks),
       deadlocks: analysis.deadlocks.enumerated().map { index, deadlock in

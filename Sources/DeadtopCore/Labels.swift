@@ -51,6 +51,13 @@ extension Snapshot {
 
   public var uptimeSeconds: Double { seconds(since: process.startedAtNanoseconds) }
 
+  /// How many tasks are in each state.
+  public func taskCount(_ state: TaskState) -> Int {
+    var count = 0
+    for index in tasks.indices where tasks[index].state == state { count += 1 }
+    return count
+  }
+
   /// `+1.234s  task 2 "a"  block      lock mutex "B" at F.swift:3` — time since start.
   public func describe(event: Event) -> String {
     let offset =

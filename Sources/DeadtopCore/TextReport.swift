@@ -40,9 +40,7 @@ public enum TextReport {
   }
 
   public static func headline(_ snapshot: Snapshot) -> String {
-    let counts = TaskState.allCases.map { state in
-      "\(snapshot.tasks.filter { $0.state == state }.count) \(state.rawValue)"
-    }
+    let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
     let source =
       switch snapshot.process.source {
       case .runtime: "Deadtop runtime (segment ABI \(snapshot.process.abiVersion))"

@@ -64,7 +64,7 @@ public final class ProcSource {
         permissionProblems.insert(Self.syscallProblem(pid))
       }
       let syscall = syscallText.flatMap(Syscall.init)
-      threads.append((tid, threadName(tid) ?? "thread \(tid)", state, cpu, syscall))
+      threads.append((tid, commandName(of: tid) ?? "thread \(tid)", state, cpu, syscall))
     }
 
     // Resolve every futex wait to a lock and, where possible, its owner.
@@ -146,10 +146,6 @@ public final class ProcSource {
   func threadIDs() -> [Int32] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/task")) ?? []
     return names.compactMap { Int32($0) }.sorted()
-  }
-
-  func threadName(_ tid: Int32) -> String? {
-    readText("\(root)/task/\(tid)/comm").map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
   }
 
   /// The fields after the command name of a stat line (field 3 first).

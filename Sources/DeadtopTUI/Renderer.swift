@@ -126,9 +126,7 @@ public enum Renderer {
       screen.put(paused, column: width - paused.count, row: 0, role: .banner)
     }
 
-    var byState: [TaskState: Int] = [:]
-    for index in snapshot.tasks.indices { byState[snapshot.tasks[index].state, default: 0] += 1 }
-    let counts = TaskState.allCases.map { "\(byState[$0] ?? 0) \($0.rawValue)" }
+    let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
     var summary =
       " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ")
       + ")  Locks: \(snapshot.resources.count)"

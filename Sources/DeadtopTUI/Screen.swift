@@ -128,17 +128,17 @@ public struct Glyphs: Sendable {
 
 extension String {
   /// Cut to `width` columns, with an ellipsis when cut.
-  func fitted(to width: Int, glyphs: Glyphs) -> String {
+  public func fitted(to width: Int, glyphs: Glyphs) -> String {
     guard width > 0 else { return "" }
     guard count > width else { return self }
     return String(prefix(max(0, width - glyphs.ellipsis.count))) + glyphs.ellipsis
   }
 
-  func padded(to width: Int) -> String {
+  public func padded(to width: Int) -> String {
     count >= width ? self : self + String(repeating: " ", count: width - count)
   }
 
-  func leftPadded(to width: Int) -> String {
+  public func leftPadded(to width: Int) -> String {
     count >= width ? self : String(repeating: " ", count: width - count) + self
   }
 }
