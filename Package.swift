@@ -47,7 +47,7 @@ let package = Package(
     .testTarget(
       name: "DeadtopReaderTests", dependencies: ["DeadtopReader", "DeadtopABI", "DeadtopCore"]),
     .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore", "DeadtopReader"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -90,8 +90,8 @@ struct DemoCommand: ParsableCommand {
   }
 
   private func runReport(_ scenario: Scenario) throws {
-    let child = try ChildProcess.scenario(scenario.name, fixed: fixed, capturesErrors: false)
-    defer { child.terminate() }
+    let child = try Subprocess.scenario(scenario.name, fixed: fixed, capturesErrors: false)
+    defer { child.endScenario() }
     let reportsToTerminal = report.format == .text
     var source: SegmentSource?
     var output = ""
@@ -137,7 +137,7 @@ struct DemoCommand: ParsableCommand {
 /// A scenario running as a child for the live view; its output and errors are kept,
 /// not printed, because the live view owns the terminal.
 final class DemoTarget: SnapshotSource {
-  let child: ChildProcess
+  let child: Subprocess
   private var source: SegmentSource?
   private var output = ""
 
@@ -152,7 +152,7 @@ final class DemoTarget: SnapshotSource {
   var pid: Int32 { child.pid }
 
   init(scenario: String, fixed: Bool) throws {
-    child = try ChildProcess.scenario(scenario, fixed: fixed, capturesErrors: true)
+    child = try Subprocess.scenario(scenario, fixed: fixed, capturesErrors: true)
     // The segment appears when the scenario first uses the runtime.
     let deadline = monotonicSeconds() + 5
     while source == nil && monotonicSeconds() < deadline && child.status == nil {
@@ -161,7 +161,7 @@ final class DemoTarget: SnapshotSource {
     }
     if source == nil {
       let status = child.status
-      child.terminate()
+      child.endScenario()
       throw CommandFailure("scenario \(scenario) did not start (status \(status.map(String.init) ?? "none"))")
     }
   }
@@ -177,7 +177,7 @@ final class DemoTarget: SnapshotSource {
     return try source!.snapshot()
   }
 
-  func stop() { child.terminate() }
+  func stop() { child.endScenario() }
 }
 
 /// The runner behind `deadtop demo`, started as `deadtop scenario NAME`.

@@ -16,16 +16,8 @@ public enum Stacks {
     guard let tool else {
       throw Unavailable(description: "--stacks needs eu-stack from elfutils (apt-get install elfutils)")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = ["-p", "\(pid)"]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = Pipe()
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stacks = parse(String(decoding: data, as: UTF8.self))
+    let outcome = try Subprocess.run(tool, ["-p", "\(pid)"], timeout: 30)
+    let stacks = parse(outcome.output)
     if stacks.isEmpty {
       throw Unavailable(
         description:

@@ -11,17 +11,19 @@ import Testing
   }
 
   @Test func aProcessWithoutTheRuntimeHasNoSegment() throws {
-    let sleeper = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
-    defer { kill(sleeper.processIdentifier, SIGKILL) }
-    let error = #expect(throws: AttachError.self) { try SegmentSource(pid: sleeper.processIdentifier) }
+    let sleeper = try Subprocess(
+      executable: "/bin/sleep", arguments: ["30"], output: .discard, errors: .discard)
+    defer { sleeper.terminate() }
+    let error = #expect(throws: AttachError.self) { try SegmentSource(pid: sleeper.pid) }
     #expect(error?.description.contains("publishes no deadtop segment") == true)
     #expect(error?.description.contains("(sleep)") == true)
   }
 
   @Test func aSegmentOfAnEarlierProcessWithTheSamePidIsStale() throws {
-    let sleeper = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
-    defer { kill(sleeper.processIdentifier, SIGKILL) }
-    let pid = sleeper.processIdentifier
+    let sleeper = try Subprocess(
+      executable: "/bin/sleep", arguments: ["30"], output: .discard, errors: .discard)
+    defer { sleeper.terminate() }
+    let pid = sleeper.pid
     var image = SegmentImage(pid: pid)
     image.header { $0.start_time = 1 }  // not this process's start time
     let path = SegmentSource.path(for: pid)
@@ -36,9 +38,9 @@ import Testing
   }
 
   @Test func aSegmentLeftByAGoneProcessIsStale() throws {
-    let finished = try Process.run(URL(fileURLWithPath: "/bin/true"), arguments: [])
-    finished.waitUntilExit()
-    let pid = finished.processIdentifier
+    let finished = try Subprocess(executable: "/bin/true", arguments: [], output: .discard, errors: .discard)
+    finished.waitForExit()
+    let pid = finished.pid
     let path = SegmentSource.path(for: pid)
     try Data(SegmentImage(pid: pid).bytes).write(to: URL(fileURLWithPath: path))
     defer { unlink(path) }

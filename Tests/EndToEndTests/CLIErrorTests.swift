@@ -1,3 +1,4 @@
+import DeadtopReader
 import Foundation
 import Testing
 
@@ -19,16 +20,16 @@ import Testing
   }
 
   @Test func aStaleSegment() throws {
-    let finished = try Process.run(URL(fileURLWithPath: "/bin/true"), arguments: [])
-    finished.waitUntilExit()
-    let path = "/dev/shm/deadtop.\(finished.processIdentifier)"
+    let finished = try Subprocess(executable: "/bin/true", arguments: [], output: .discard, errors: .discard)
+    finished.waitForExit()
+    let path = "/dev/shm/deadtop.\(finished.pid)"
     try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: path))
     defer { unlink(path) }
-    let outcome = try deadtop("--attach", "\(finished.processIdentifier)", "--once")
+    let outcome = try deadtop("--attach", "\(finished.pid)", "--once")
     #expect(outcome.status == 1)
     #expect(outcome.error.contains("stale segment"))
     let list = try deadtop("list")
-    #expect(list.output.contains("\(finished.processIdentifier) "))
+    #expect(list.output.contains("\(finished.pid) "))
     let cleaned = try deadtop("list", "--clean")
     #expect(cleaned.output.contains("removed"))
     #expect(access(path, F_OK) != 0)

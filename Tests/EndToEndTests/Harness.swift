@@ -1,4 +1,5 @@
 import DeadtopCore
+import DeadtopReader
 import Foundation
 import Testing
 
@@ -25,76 +26,37 @@ struct Outcome {
   var error: String
 }
 
-/// Runs a command to completion (it must end by itself) and returns what it printed.
+/// Runs a command to completion (it must end by itself within a minute, or the test
+/// fails) and returns what it printed.
 func run(
   _ executable: URL, _ arguments: [String], as user: String? = nil, environment: [String: String] = [:]
 ) throws -> Outcome {
-  let process = Process()
-  if !environment.isEmpty {
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  let (path, fullArguments) =
+    user.map {
+      ("/usr/bin/setpriv", ["--reuid=\($0)", "--regid=\($0)", "--clear-groups", executable.path] + arguments)
+    } ?? (executable.path, arguments)
+  let outcome = try Subprocess.run(
+    path, fullArguments, environment: environment.isEmpty ? nil : environment, timeout: 60)
+  if outcome.timedOut {
+    throw HarnessError(
+      "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not end within 60 s; "
+        + "it printed: \(outcome.output)\(outcome.errors)")
   }
-  if let user {
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments =
-      ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", executable.path] + arguments
-  } else {
-    process.executableURL = executable
-    process.arguments = arguments
-  }
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  // Read both pipes to the end before waiting, so a large report cannot fill a pipe.
-  let errorReader = Thread.detachNewReader(error)
-  let printed = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return Outcome(
-    status: process.terminationStatus, output: String(decoding: printed, as: UTF8.self),
-    error: errorReader.wait())
+  return Outcome(status: outcome.status, output: outcome.output, error: outcome.errors)
 }
 
 func deadtop(_ arguments: String...) throws -> Outcome { try run(Binaries.deadtop, arguments) }
 
-extension Thread {
-  final class PipeReader: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-    func finish(_ data: Data) {
-      self.data = data
-      done.signal()
-    }
-    func wait() -> String {
-      done.wait()
-      return String(decoding: data, as: UTF8.self)
-    }
-  }
-
-  static func detachNewReader(_ pipe: Pipe) -> PipeReader {
-    let reader = PipeReader()
-    let handle = pipe.fileHandleForReading
-    Thread.detachNewThread { reader.finish(handle.readDataToEndOfFile()) }
-    return reader
-  }
-}
-
 /// A demo scenario started as its own process, as a user starts one in another terminal.
 final class DemoProcess {
-  let process = Process()
-  private let output = Pipe()
+  let process: Subprocess
   private(set) var printed = ""
   private(set) var pid: Int32 = 0
 
   init(_ scenario: String, _ flags: [String] = [], environment: [String: String] = [:]) throws {
-    process.executableURL = Binaries.demo
-    process.arguments = [scenario] + flags
-    if !environment.isEmpty {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    process = try Subprocess(
+      executable: Binaries.demo.path, arguments: [scenario] + flags,
+      environment: environment.isEmpty ? nil : environment, output: .pipe, errors: .discard)
     try waitFor("attach from another terminal")
     let line = printed.split(separator: "\n").first { $0.contains("deadtop --attach") }
     pid = Int32(line?.split(separator: " ").last ?? "") ?? 0
@@ -103,7 +65,7 @@ final class DemoProcess {
   /// Reads the demo's output until it contains `text`, or fails after a deadline.
   func waitFor(_ text: String, within seconds: Double = 20) throws {
     let deadline = Date().addingTimeInterval(seconds)
-    let descriptor = output.fileHandleForReading.fileDescriptor
+    guard let descriptor = process.output else { throw HarnessError("the demo has no output pipe") }
     while !printed.contains(text) {
       guard Date() < deadline else {
         throw HarnessError("timed out waiting for \"\(text)\"; the demo printed: \(printed)")
@@ -131,9 +93,7 @@ final class DemoProcess {
   }
 
   deinit {
-    // SIGKILL: a child of the test runner inherits its blocked signals, SIGTERM among them.
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
+    process.terminate()
     // A signal ends the demo before its exit handler can remove the segment.
     unlink("/dev/shm/deadtop.\(pid)")
   }
@@ -154,15 +114,12 @@ func report(_ outcome: Outcome) throws -> JSONReport.Document {
 
 /// A process that ignores the runtime, for attaching to; killed when the test ends.
 final class Sleeper {
-  let process: Process
-  var pid: Int32 { process.processIdentifier }
+  let process: Subprocess
+  var pid: Int32 { process.pid }
 
   init() throws {
-    process = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+    process = try Subprocess(executable: "/bin/sleep", arguments: ["30"], output: .discard, errors: .discard)
   }
 
-  deinit {
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-  }
+  deinit { process.terminate() }
 }

@@ -76,9 +76,11 @@ struct LiveViewEndToEndTests {
       URL(fileURLWithPath: "/usr/bin/tmux"),
       ["-L", TmuxSession.server, "list-panes", "-t", session.name, "-F", "#{pane_pid}"]
     ).output.trimmingCharacters(in: .whitespacesAndNewlines)
-    // The pane runs a shell running deadtop; signal deadtop itself.
-    let deadtop = try run(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", "deadtop --attach \(demo.pid)"])
-      .output.split(separator: "\n").compactMap { Int32($0) }
+    // The pane runs a shell running deadtop; signal deadtop itself, not the shell.
+    let deadtop = try run(
+      URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", "^\(Binaries.deadtop.path) --attach \(demo.pid)"]
+    )
+    .output.split(separator: "\n").compactMap { Int32($0) }
     #expect(!panePid.isEmpty)
     for pid in deadtop { kill(pid, SIGTERM) }
     let after = try session.waitFor("EXITED=0")

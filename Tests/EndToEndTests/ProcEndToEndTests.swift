@@ -1,4 +1,5 @@
 import DeadtopCore
+import DeadtopReader
 import Foundation
 import Testing
 
@@ -9,27 +10,22 @@ final class CProgram {
     .deletingLastPathComponent().appendingPathComponent("CPrograms")
   static let buildDirectory = NSTemporaryDirectory() + "deadtop-cprograms-\(getpid())"
 
-  let process = Process()
-  private(set) var pid: Int32 = 0
+  let process: Subprocess
+  let pid: Int32
 
   /// Compiles (once per test run) and starts `name`, waiting for its "ready PID" line.
   init(_ name: String) throws {
     let binary = try Self.compile(name)
-    process.executableURL = URL(fileURLWithPath: binary)
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    process = try Subprocess(executable: binary, arguments: [], output: .pipe, errors: .discard)
+    var line = ""
+    for _ in 0..<200 where !line.contains("\n") { line += process.read(waitingUpTo: 100) }
     guard
       let pid = Int32(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
     else { throw HarnessError("\(name) printed \(line)") }
     self.pid = pid
   }
 
-  deinit {
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-  }
+  deinit { process.terminate() }
 
   static func compile(_ name: String) throws -> String {
     try FileManager.default.createDirectory(atPath: buildDirectory, withIntermediateDirectories: true)

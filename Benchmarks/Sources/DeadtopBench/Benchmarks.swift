@@ -197,26 +197,18 @@ enum BenchmarkSuite {
     let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .appendingPathComponent("../../../Tests/CPrograms/many_threads.c").standardized.path
     let binary = NSTemporaryDirectory() + "deadtop-bench-many-threads"
-    let compiler = Process()
-    compiler.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-    compiler.arguments = ["-pthread", "-O1", "-o", binary, source]
-    guard (try? compiler.run()) != nil else {
+    guard let compiled = try? Subprocess.run("/usr/bin/cc", ["-pthread", "-O1", "-o", binary, source]),
+      compiled.status == 0
+    else {
       print("/proc reads: no C compiler\n")
       return
     }
-    compiler.waitUntilExit()
-    let program = Process()
-    program.executableURL = URL(fileURLWithPath: binary)
-    program.arguments = ["1000"]
-    let output = Pipe()
-    program.standardOutput = output
-    guard (try? program.run()) != nil else { return }
-    defer {
-      kill(program.processIdentifier, SIGKILL)
-      program.waitUntilExit()
-    }
-    _ = output.fileHandleForReading.availableData  // "ready PID"
-    guard let reader = try? ProcSource(pid: program.processIdentifier) else { return }
+    guard
+      let program = try? Subprocess(executable: binary, arguments: ["1000"], output: .pipe, errors: .discard)
+    else { return }
+    defer { program.terminate() }
+    _ = program.read(waitingUpTo: 10_000)  // "ready PID"
+    guard let reader = try? ProcSource(pid: program.pid) else { return }
     var threads = 0
     let snapshot = nanosecondsPerOperation(1) { threads = (try? reader.snapshot())?.tasks.count ?? 0 }
     print("/proc reads (a C program, \(threads) threads parked on one mutex)")
