@@ -25,7 +25,7 @@ let package = Package(
     // Snapshot model, analysis and reports: pure Swift, no I/O.
     .target(name: "DeadtopCore"),
     // The runtime: Go-style primitives publishing into the segment.
-    .target(name: "Deadtop", dependencies: ["DeadtopABI"]),
+    .target(name: "Deadtop", dependencies: ["DeadtopABI", "DeadtopReader", "DeadtopCore"]),
     // Sources that turn a segment (or /proc) into a Snapshot: thin, I/O only.
     .target(name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopCore"]),
     // A C shim over ncursesw.

@@ -46,14 +46,30 @@ extension Runtime {
     }
   }
 
-  /// Goes to sleep on a lock: the wait, in the task's slot and as an event.
+  /// Goes to sleep: the wait, in the task's slot and as an event. `cases` are a
+  /// select's; `deadline` (with DT_WAIT_TIMED in `flags`) says when it ends by itself.
   func beginWait(
-    _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32
+    _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32, flags: UInt32 = 0,
+    cases: [dt_case] = [], deadline: UInt64 = 0
   ) -> UInt64 {
     let now = dt_monotonic_ns()
-    dt_task_begin_wait(task, UInt32(kind), target, site, now, nextWaitSequence())
+    cases.withUnsafeBufferPointer { buffer in
+      dt_task_begin_wait_full(
+        task, UInt32(kind), target, site, now, nextWaitSequence(), flags, deadline, buffer.baseAddress,
+        UInt32(buffer.count))
+    }
     recordEvent(
       Int32(DT_EVENT_BLOCK), task: task.pointee.id, target: target, site: site, detail: UInt32(kind))
     return now
+  }
+
+  /// Wakes from a wait that is not a lock's (a channel, a WaitGroup, a Cond, a sleep).
+  func endWait(
+    _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32, since: UInt64
+  ) {
+    dt_task_end_wait(task)
+    recordEvent(
+      Int32(DT_EVENT_WAKE), task: task.pointee.id, target: target, site: site, detail: UInt32(kind),
+      duration: dt_monotonic_ns() &- since)
   }
 }

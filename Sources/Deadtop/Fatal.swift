@@ -8,9 +8,9 @@ import DeadtopABI
 /// task, then exit status 2 (Go's status for a fatal error). Exit handlers still run,
 /// so the segment is removed.
 func fatal(
-  _ message: String, file: StaticString, line: UInt, function: StaticString
+  _ message: String, file: StaticString, line: UInt, function: StaticString, kind: String = "fatal error"
 ) -> Never {
-  var text = "fatal error: \(message)\n\n"
+  var text = "\(kind): \(message)\n\n"
   if let slot = dt_current_task() {
     let name = Runtime.shared.taskName(slot)
     text += "task \(slot.pointee.id) \"\(name)\" (tid \(slot.pointee.tid)):\n"
@@ -27,4 +27,10 @@ func writeToStandardError(_ text: String) {
     if written <= 0 { return }
     bytes = bytes.dropFirst(written)
   }
+}
+
+/// Go's unrecovered panic (send on a closed channel, closing one twice): the same report
+/// with Go's "panic:" heading.
+func panic(_ message: String, file: StaticString, line: UInt, function: StaticString) -> Never {
+  fatal(message, file: file, line: line, function: function, kind: "panic")
 }

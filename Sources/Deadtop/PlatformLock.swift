@@ -36,4 +36,10 @@ final class PlatformLock: @unchecked Sendable {
   /// Waits on the condition; the lock must be held.
   func wait() { pthread_cond_wait(condition, mutex) }
   func broadcast() { pthread_cond_broadcast(condition) }
+
+  /// Waits on the condition until `deadline` (CLOCK_MONOTONIC nanoseconds) at most.
+  func wait(until deadline: UInt64) {
+    var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+    pthread_cond_timedwait(condition, mutex, &time)
+  }
 }

@@ -31,6 +31,12 @@ final class Runtime: @unchecked Sendable {
   private var edgesUsed = 0
   /// Whether acquiring a lock while holding others records lock-order edges.
   let tracksLockOrder = Atomic<Bool>(true)
+  /// Timer channels that fired and contexts whose deadline passed.
+  let timeouts = Atomic<UInt64>(0)
+  /// Channels, WaitGroups, Conds and semaphores whose references the sampler counts.
+  private var watched: [Int32: PublishedResource] = [:]
+  /// Whether a sampler runs to count them (set before any primitive exists).
+  private(set) var countsReferences = false
 
   private init() {
     segment = Segment.createForCurrentProcess()
@@ -45,8 +51,8 @@ final class Runtime: @unchecked Sendable {
     edgeSet.initialize(repeating: 0, count: edgeSetSize)
     edgeSetMask = UInt32(edgeSetSize - 1)
     tracksLockOrder.store(Environment().string("DEADTOP_LOCK_ORDER") != "0", ordering: .relaxed)
-    stringsUsed = 4
-    Sampler.start(for: self)  // offset 0 stays unused so that reference 0 can mean "none"
+    stringsUsed = 4  // offset 0 stays unused so that reference 0 can mean "none"
+    countsReferences = Sampler.start(for: self)
   }
 
   var header: UnsafeMutablePointer<dt_header> { segment.header }
@@ -261,6 +267,19 @@ final class Runtime: @unchecked Sendable {
       dt_seq_end(&slot.pointee.seq)
       return ResourceRegistration(id: id, slot: index, lockClass: lockClass)
     }
+  }
+
+  func watchReferences(slot: Int32, _ resource: PublishedResource) {
+    registry.withLock { watched[slot] = resource }
+  }
+
+  func unwatchReferences(slot: Int32) {
+    registry.withLock { _ = watched.removeValue(forKey: slot) }
+  }
+
+  /// The sampler's pass over every watched primitive.
+  func measureReferences() {
+    registry.withLock { for resource in watched.values { resource.measureReferences() } }
   }
 
   func releaseResource(_ registration: ResourceRegistration) {

@@ -20,6 +20,9 @@ final class Sampler: @unchecked Sendable {
     var contended: UInt64 = 0
     var blocks: UInt64 = 0
     var wakeups: UInt64 = 0
+    var sends: UInt64 = 0
+    var receives: UInt64 = 0
+    var timeouts: UInt64 = 0
     var voluntary: UInt64 = 0
     var involuntary: UInt64 = 0
     var cpu: UInt64 = 0
@@ -27,41 +30,58 @@ final class Sampler: @unchecked Sendable {
 
   static let headOfSlot = MemoryLayout<dt_task_slot>.offset(of: \dt_task_slot.held)!
 
-  static func start(for runtime: Runtime) {
+  /// Starts the sampler unless it is turned off; returns whether it runs.
+  static func start(for runtime: Runtime) -> Bool {
     let environment = Environment()
-    guard environment.string("DEADTOP_SAMPLER") != "0" else { return }
+    guard environment.string("DEADTOP_SAMPLER") != "0" else { return false }
     let printed = environment.string("DEADTOP_SCHEDTRACE").flatMap { Int($0) }
     let milliseconds =
       printed ?? environment.integer("DEADTOP_SCHEDTRACE_MS", default: 1000, range: 10...3_600_000)
-    guard runtime.segment.publishedName != nil || printed != nil else { return }
+    let watchdog = DeadlockWatchdog(environment.string("DEADTOP_ON_DEADLOCK"))
+    guard runtime.segment.publishedName != nil || printed != nil || watchdog != nil else { return false }
     let sampler = Sampler(
-      runtime: runtime, interval: UInt64(max(10, milliseconds)) * 1_000_000, prints: printed != nil)
+      runtime: runtime, interval: UInt64(max(10, milliseconds)) * 1_000_000, prints: printed != nil,
+      watchdog: watchdog)
     runtime.header.pointee.schedtrace_interval_ns = sampler.interval
     var thread = pthread_t()
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)
     pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
     let context = Unmanaged.passRetained(sampler).toOpaque()
-    if pthread_create(&thread, &attributes, runSampler, context) != 0 {
-      Unmanaged<Sampler>.fromOpaque(context).release()
-    }
+    let started = pthread_create(&thread, &attributes, runSampler, context) == 0
+    if !started { Unmanaged<Sampler>.fromOpaque(context).release() }
     pthread_attr_destroy(&attributes)
+    return started
   }
 
-  private init(runtime: Runtime, interval: UInt64, prints: Bool) {
+  private let watchdog: DeadlockWatchdog?
+
+  private init(runtime: Runtime, interval: UInt64, prints: Bool, watchdog: DeadlockWatchdog?) {
     self.runtime = runtime
     self.interval = interval
     printsToStandardError = prints
+    self.watchdog = watchdog
   }
+
+  /// How often the sampler wakes: reference counts and the deadlock check need a
+  /// quarter second, whatever the schedtrace interval.
+  static let tick: UInt64 = 250_000_000
 
   func run() -> Never {
     dt_set_thread_name("deadtop-sampler")
     previous = totals(tasks: scanTasks().totals)
+    let tick = min(interval, Self.tick)
+    var nextRecord = dt_monotonic_ns() + interval
     while true {
-      var pause = timespec(tv_sec: Int(interval / 1_000_000_000), tv_nsec: Int(interval % 1_000_000_000))
+      var pause = timespec(tv_sec: Int(tick / 1_000_000_000), tv_nsec: Int(tick % 1_000_000_000))
       var left = timespec()
       while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
-      sample()
+      runtime.measureReferences()
+      if dt_monotonic_ns() + tick / 2 >= nextRecord {
+        sample()
+        nextRecord += interval
+      }
+      watchdog?.check()
     }
   }
 
@@ -82,6 +102,9 @@ final class Sampler: @unchecked Sendable {
     record.contended = current.contended &- previous.contended
     record.blocks = current.blocks &- previous.blocks
     record.wakeups = current.wakeups &- previous.wakeups
+    record.sends = current.sends &- previous.sends
+    record.receives = current.receives &- previous.receives
+    record.timeouts = current.timeouts &- previous.timeouts
     record.voluntary_switches = current.voluntary &- previous.voluntary
     record.involuntary_switches = current.involuntary &- previous.involuntary
     record.cpu_ns = current.cpu &- previous.cpu
@@ -124,6 +147,8 @@ final class Sampler: @unchecked Sendable {
       totals.contended &+= copy.contended
       totals.blocks &+= copy.blocks
       totals.wakeups &+= copy.wakeups
+      totals.sends &+= copy.sends
+      totals.receives &+= copy.receives
       record.tasks += 1
       switch Int(copy.state) {
       case Int(DT_TASK_RUNNING): record.running += 1
@@ -149,6 +174,7 @@ final class Sampler: @unchecked Sendable {
 
   private func totals(tasks: Totals) -> Totals {
     var result = tasks
+    result.timeouts = runtime.timeouts.load(ordering: .relaxed)
     var usage = rusage()
     if getrusage(Int32(RUSAGE_SELF.rawValue), &usage) == 0 {
       result.voluntary = UInt64(max(0, usage.ru_nvcsw))

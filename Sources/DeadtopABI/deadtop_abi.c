@@ -40,6 +40,15 @@ void dt_lock_wait(dt_lock *l) {
 
 void dt_lock_wake_one(dt_lock *l) { dt_futex(&l->word, FUTEX_WAKE_PRIVATE, 1); }
 
+void dt_park(uint32_t *word) {
+  while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == 0) dt_futex(word, FUTEX_WAIT_PRIVATE, 0);
+}
+
+void dt_unpark(uint32_t *word) {
+  __atomic_store_n(word, 1, __ATOMIC_RELEASE);
+  dt_futex(word, FUTEX_WAKE_PRIVATE, 1);
+}
+
 static _Thread_local dt_task_slot *current_task;
 dt_task_slot *dt_current_task(void) { return current_task; }
 void dt_set_current_task(dt_task_slot *slot) { current_task = slot; }

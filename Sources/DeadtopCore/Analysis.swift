@@ -4,14 +4,22 @@
 public struct Analysis: Sendable {
   /// What a blocked task needs: every listed task to act (a lock's holders) or any one.
   public struct Requirement: Sendable, Equatable {
-    public enum Mode: String, Sendable { case all, any }
+    /// `anyTask`: any task that can progress may release it (who may use a channel is
+    /// not known); `tasks` then lists the likeliest.
+    public enum Mode: String, Sendable { case all, any, anyTask }
     public var mode: Mode
     public var tasks: [TaskID]
+    /// Nil when the requirement rests on ownership (a lock's holders, a join, a
+    /// WaitGroup's members); else the guess it rests on, in words.
+    public var guess: String?
 
-    public init(mode: Mode, tasks: [TaskID]) {
+    public init(mode: Mode, tasks: [TaskID], guess: String? = nil) {
       self.mode = mode
       self.tasks = tasks
+      self.guess = guess
     }
+
+    static let progresses = Requirement(mode: .all, tasks: [])
   }
 
   public let snapshot: Snapshot
@@ -45,7 +53,7 @@ public struct Analysis: Sendable {
       for hold in snapshot.tasks[index].holds { holders[hold.resource, default: []].append((id, hold)) }
       facts.waits.append(snapshot.tasks[index].wait.map { ($0.kind, $0.sequence) })
       if let wait = snapshot.tasks[index].wait {
-        if case .resource(let resource) = wait.target { queued.append((wait.sequence, id, resource)) }
+        for resource in wait.resources { queued.append((wait.sequence, id, resource)) }
       }
     }
     var waiters: [ResourceID: [TaskID]] = [:]
@@ -54,10 +62,13 @@ public struct Analysis: Sendable {
     }
 
     var requirements: [TaskID: Requirement] = [:]
+    var reach = Reach(snapshot: snapshot, waiters: waiters)
     for index in snapshot.tasks.indices where snapshot.tasks[index].state == .blocked {
       guard let wait = snapshot.tasks[index].wait else { continue }
-      requirements[snapshot.tasks[index].id] = Self.requirement(
-        wait: wait, holders: holders, waiters: waiters, facts: facts)
+      let id = snapshot.tasks[index].id
+      requirements[id] =
+        Self.requirement(wait: wait, holders: holders, waiters: waiters, facts: facts)
+        ?? reach.requirement(of: id, wait: wait)
     }
     self.holders = holders
     self.waiters = waiters
@@ -68,6 +79,13 @@ public struct Analysis: Sendable {
     let stuck = graph.deadlocked()
     self.deadlocked = Set(ids.indices.filter { stuck[$0] }.map { ids[$0] })
     self.deadlocks = graph.explain(deadlocked: stuck)
+    if isGlobal {
+      // Nothing in the runtime can wake any of them: Go's fatal "all goroutines are asleep".
+      for index in deadlocks.indices where deadlocks[index].certainty == .likely {
+        deadlocks[index].certainty = .certain
+        deadlocks[index].reason = "every live task is blocked, so none can ever wake another"
+      }
+    }
   }
 
   /// Each task's state and wait, by position, looked up by id.
@@ -82,11 +100,13 @@ public struct Analysis: Sendable {
     }
   }
 
-  /// Who must act for `task` to stop waiting, per DESIGN.md's rules for locks and joins.
+  /// Who must act for `task` to stop waiting, per DESIGN.md's rules for locks and joins;
+  /// nil for the waits on channels and the other primitives, which `Reach` answers.
   static func requirement(
     wait: Wait, holders: [ResourceID: [(task: TaskID, hold: Hold)]], waiters: [ResourceID: [TaskID]],
     facts: Facts
-  ) -> Requirement {
+  ) -> Requirement? {
+    if wait.deadlineNanoseconds != nil { return .progresses }
     switch wait.target {
     case .task(let joined):
       // Joining an ended (or long-gone) task returns at once.
@@ -115,8 +135,10 @@ public struct Analysis: Sendable {
         }
         let firstWriter = (waiters[resource] ?? []).first { facts.wait($0)?.kind == .writeLock }
         return Requirement(mode: .all, tasks: firstWriter.map { [$0] } ?? [])
-      case .join, .futex:
-        return Requirement(mode: .all, tasks: [])
+      case .join, .futex, .sleep:
+        return .progresses
+      case .send, .receive, .select, .waitGroup, .cond, .semaphore:
+        return nil
       }
     }
   }
@@ -150,6 +172,10 @@ public struct Deadlock: Sendable, Equatable {
     case cycle
     /// Tasks waiting on a lock that a task which has ended still holds.
     case heldByEndedTask = "held-by-ended-task"
+    /// A task blocked on a channel (or Cond, WaitGroup) that no task that can still
+    /// progress will ever use: a sender left behind, a range over a channel nobody
+    /// will close.
+    case stuckForever = "stuck-forever"
   }
   public enum Certainty: String, Sendable {
     /// Every edge is an ownership edge.
@@ -169,6 +195,8 @@ public struct Deadlock: Sendable, Equatable {
   public var blockedBehind: [TaskID]
   /// For `.heldByEndedTask`: the ended tasks that still hold what the others need.
   public var endedHolders: [TaskID]
+  /// Why it is certain, or the guess that makes it only likely.
+  public var reason: String = ""
 
   /// Every task that is deadlocked as part of this finding.
   public var waitingTasks: [TaskID] { cycleTasks + otherMembers + blockedBehind }

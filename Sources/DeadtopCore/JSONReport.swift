@@ -73,6 +73,10 @@ public enum JSONReport {
     public var endedHolders: [UInt64]
     /// The finding spelled out in one paragraph.
     public var explanation: String
+    /// `global` (every live task is deadlocked) or `partial` (others run on).
+    public var scope: String?
+    /// Why it is certain, or the guess that makes it likely.
+    public var reason: String?
   }
 
   public struct PotentialEntry: Codable, Equatable, Sendable {
@@ -152,9 +156,20 @@ public enum JSONReport {
     public var task: UInt64?
     public var seconds: Double
     public var site: Site?
-    /// The tasks that must act for this wait to end, and whether all or any of them.
+    /// The tasks that must act for this wait to end, and whether `all`, `any` of them,
+    /// or `anyTask` (any task that can progress may).
     public var waitsFor: [UInt64]
     public var needs: String
+    /// A select's cases: `send` or `receive` and the channel.
+    public var cases: [CaseEntry]?
+    /// Seconds until the wait ends by itself (a timeout, a sleep).
+    public var endsInSeconds: Double?
+  }
+
+  public struct CaseEntry: Codable, Equatable, Sendable {
+    public var operation: String
+    public var resource: UInt64
+    public var resourceName: String
   }
 
   public struct HoldEntry: Codable, Equatable, Sendable {
@@ -173,6 +188,16 @@ public enum JSONReport {
     public var site: Site?
     public var holders: [HolderEntry]
     public var waiters: [UInt64]
+    /// Channels, WaitGroups, Conds, semaphores (version 1 adds these fields):
+    /// buffer size or permits; buffered values, counter or permits taken.
+    public var capacity: Int?
+    public var count: Int?
+    public var closed: Bool?
+    /// Tasks that have used it (or, with `members`, that hold it or that it waits for).
+    public var users: [UInt64]?
+    public var members: Bool?
+    /// Strong references from outside the runtime, as the sampler last counted them.
+    public var references: Int?
   }
 
   public struct HolderEntry: Codable, Equatable, Sendable {
@@ -231,7 +256,13 @@ public enum JSONReport {
           holders: (analysis.holders[resource.id] ?? []).map {
             HolderEntry(task: $0.task, mode: $0.hold.mode.rawValue)
           },
-          waiters: analysis.waiters[resource.id] ?? [])
+          waiters: analysis.waiters[resource.id] ?? [],
+          capacity: resource.kind.isSynchronizer ? resource.capacity : nil,
+          count: resource.kind.isSynchronizer ? resource.count : nil,
+          closed: resource.kind == .channel ? resource.closed : nil,
+          users: resource.kind.isSynchronizer ? resource.users : nil,
+          members: resource.kind.isSynchronizer ? resource.listsMembers : nil,
+          references: resource.references)
       },
       warnings: snapshot.warnings)
   }
@@ -260,7 +291,7 @@ public enum JSONReport {
       taskIds: ids + deadlock.endedHolders,
       resources: resources.map { snapshot.name(resource: $0) }, resourceIds: resources,
       cycle: steps, blockedBehind: deadlock.blockedBehind, endedHolders: deadlock.endedHolders,
-      explanation: explanation)
+      explanation: explanation, scope: analysis.isGlobal ? "global" : "partial", reason: deadlock.reason)
   }
 
   static func step(_ task: TaskID, next: TaskID, in analysis: Analysis) -> Step {
@@ -276,6 +307,8 @@ public enum JSONReport {
       because = "holds"
       heldSince = hold.site.map(site)
     case .queuedWriter?: because = "queued-writer"
+    case .mayUse?: because = "may-use"
+    case .member?: because = "member"
     case .joins?, nil: because = "joins"
     }
     return Step(
@@ -299,7 +332,17 @@ public enum JSONReport {
         resourceName: resource.map { snapshot.name(resource: $0) }, task: joined,
         seconds: rounded(snapshot.seconds(since: wait.sinceNanoseconds)),
         site: wait.site.map(site), waitsFor: requirement?.tasks ?? [],
-        needs: requirement?.mode.rawValue ?? "all")
+        needs: requirement?.mode.rawValue ?? "all",
+        cases: wait.cases.isEmpty
+          ? nil
+          : wait.cases.map {
+            CaseEntry(
+              operation: $0.operation.rawValue, resource: $0.resource,
+              resourceName: snapshot.name(resource: $0.resource))
+          },
+        endsInSeconds: wait.deadlineNanoseconds.map {
+          rounded($0 > snapshot.takenAtNanoseconds ? Double($0 - snapshot.takenAtNanoseconds) / 1e9 : 0)
+        })
     }
     return TaskEntry(
       id: task.id, tid: task.osThreadID, name: task.name, state: task.state.rawValue,

@@ -14,7 +14,7 @@ extension Snapshot {
 
   /// `mutex "A"`, or `rwmutex #12 (created at Bank.swift:8)` when it has no name.
   public func label(resource id: ResourceID) -> String {
-    guard let resource = resource(id) else { return "lock #\(id)" }
+    guard let resource = resource(id) else { return "resource #\(id)" }
     if let name = resource.name { return "\(resource.kind.rawValue) \"\(name)\"" }
     if let site = resource.site {
       return "\(resource.kind.rawValue) #\(id) (created at \(site.file):\(site.line))"
@@ -38,7 +38,34 @@ extension Snapshot {
       case .writeLock: return "write-lock \(label(resource: id))"
       case .join: return "join \(label(resource: id))"
       case .futex: return "wait on \(label(resource: id)) (no known owner)"
+      case .send: return "send on \(label(resource: id))"
+      case .receive: return (wait.iterating ? "range over " : "receive from ") + label(resource: id)
+      case .select:
+        if wait.cases.isEmpty {
+          return wait.unlistedCases ? "select (cases not listed)" : "select {} (forever)"
+        }
+        let cases = wait.cases.map {
+          ($0.operation == .send ? "send " : "receive ") + label(resource: $0.resource)
+        }
+        return "select on " + cases.joined(separator: ", ") + (wait.unlistedCases ? ", …" : "")
+      case .waitGroup: return "wait for \(label(resource: id))"
+      case .cond: return "wait on \(label(resource: id))"
+      case .semaphore: return "acquire \(label(resource: id))"
+      case .sleep: return "sleep"
       }
+    }
+  }
+
+  /// `channel "jobs" 2/4 closed, used by task 2 "producer"`: a channel's or other
+  /// primitive's state in a few words.
+  public func describeState(of resource: ResourceInfo) -> String? {
+    switch resource.kind {
+    case .channel:
+      let fill = resource.capacity > 0 ? "buffer \(resource.count)/\(resource.capacity)" : "unbuffered"
+      return fill + (resource.closed ? ", closed" : "") + (resource.clockDriven ? ", fed by the clock" : "")
+    case .waitGroup: return "counter \(resource.count)"
+    case .semaphore: return "\(resource.count)/\(resource.capacity) permits taken"
+    case .cond, .mutex, .rwMutex, .futex: return nil
     }
   }
 

@@ -136,6 +136,26 @@ public struct Wait: Sendable, Equatable {
     /// A futex wait whose owner cannot be known (a condition variable, a semaphore, …),
     /// seen through /proc: it can always progress as far as deadtop knows.
     case futex
+    case send
+    case receive
+    /// A select: `cases` lists what it waits on.
+    case select
+    case waitGroup = "waitgroup"
+    case cond
+    case semaphore
+    /// Ends by itself.
+    case sleep
+  }
+  /// One case of a select.
+  public struct Case: Sendable, Equatable {
+    public enum Operation: String, Sendable { case send, receive }
+    public var resource: ResourceID
+    public var operation: Operation
+
+    public init(resource: ResourceID, operation: Operation) {
+      self.resource = resource
+      self.operation = operation
+    }
   }
   public enum Target: Sendable, Equatable, Hashable {
     case resource(ResourceID)
@@ -148,16 +168,34 @@ public struct Wait: Sendable, Equatable {
   /// Identifies this wait episode; also the order in which waiters queued.
   public var sequence: UInt64
   public var site: CallSite?
+  /// A select's cases (a plain send or receive has its channel as `target`).
+  public var cases: [Case] = []
+  /// The select has more cases than the runtime could list.
+  public var unlistedCases = false
+  /// When the wait ends by itself (a timeout, a sleep), on the process's monotonic clock.
+  public var deadlineNanoseconds: UInt64?
+  /// A receive by a `for value in channel` loop.
+  public var iterating = false
 
   public init(
     kind: Kind, target: Target, sinceNanoseconds: UInt64 = 0, sequence: UInt64 = 0,
-    site: CallSite? = nil
+    site: CallSite? = nil, cases: [Case] = [], deadlineNanoseconds: UInt64? = nil, iterating: Bool = false
   ) {
     self.kind = kind
     self.target = target
     self.sinceNanoseconds = sinceNanoseconds
     self.sequence = sequence
     self.site = site
+    self.cases = cases
+    self.deadlineNanoseconds = deadlineNanoseconds
+    self.iterating = iterating
+  }
+
+  /// Every channel (or other resource) the wait is on.
+  public var resources: [ResourceID] {
+    if !cases.isEmpty { return cases.map(\.resource) }
+    if case .resource(let resource) = target, resource != 0 { return [resource] }
+    return []
   }
 }
 
@@ -213,22 +251,53 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
     case rwMutex = "rwmutex"
     /// A futex word of unknown type, seen through /proc.
     case futex
+    case channel
+    case waitGroup = "waitgroup"
+    case cond
+    case semaphore
+
+    /// A channel, WaitGroup, Cond or semaphore: state beyond holders.
+    public var isSynchronizer: Bool { ![.mutex, .rwMutex, .futex].contains(self) }
   }
   public var id: ResourceID
   public var kind: Kind
   public var name: String?
   public var site: CallSite?
   public var contention: Contention
+  /// A channel's buffer size; a semaphore's permits.
+  public var capacity = 0
+  /// Values in a channel's buffer; a WaitGroup's counter; a semaphore's permits taken.
+  public var count = 0
+  public var closed = false
+  /// Fed by the clock (a timer, a context with a deadline): never stuck.
+  public var clockDriven = false
+  /// The tasks that have used it; with `listsMembers`, exactly the tasks that hold it
+  /// (a semaphore) or that it waits for (a WaitGroup whose work was started with `go`).
+  public var users: [TaskID] = []
+  public var listsMembers = false
+  /// More users than the runtime could list.
+  public var unlistedUsers = false
+  /// Strong references to it from outside the runtime, when the sampler counted them.
+  public var references: Int?
+  public var createdAtNanoseconds: UInt64 = 0
 
   public init(
     id: ResourceID, kind: Kind, name: String? = nil, site: CallSite? = nil,
-    contention: Contention = Contention()
+    contention: Contention = Contention(), capacity: Int = 0, count: Int = 0, closed: Bool = false,
+    clockDriven: Bool = false, users: [TaskID] = [], listsMembers: Bool = false, references: Int? = nil
   ) {
     self.id = id
     self.kind = kind
     self.name = name
     self.site = site
     self.contention = contention
+    self.capacity = capacity
+    self.count = count
+    self.closed = closed
+    self.clockDriven = clockDriven
+    self.users = users
+    self.listsMembers = listsMembers
+    self.references = references
   }
 }
 

@@ -53,7 +53,7 @@ public enum TextReport {
       + counts.joined(separator: ", ") + ")"
   }
 
-  static func verdict(_ analysis: Analysis) -> [String] {
+  public static func verdict(_ analysis: Analysis) -> [String] {
     let count = analysis.deadlocks.count
     let potential = analysis.potentialDeadlocks.count
     guard count > 0 else {
@@ -107,7 +107,11 @@ public enum TextReport {
           out.append("  → " + edgeText(edge, holder: holder, in: snapshot) + ", and has ended")
         }
       }
+    case .stuckForever:
+      out.append("Deadlock \(number): stuck forever (\(deadlock.certainty.rawValue))")
+      for task in deadlock.otherMembers { out.append("    " + waitLine(task, in: snapshot)) }
     }
+    out.append("  why \(deadlock.certainty.rawValue): \(deadlock.reason)")
     if !deadlock.blockedBehind.isEmpty {
       out.append("  blocked behind it:")
       for task in deadlock.blockedBehind { out.append("    " + waitLine(task, in: snapshot)) }
@@ -176,6 +180,11 @@ public enum TextReport {
         + "\(snapshot.label(task: holder)), and a queued writer blocks new readers"
     case .joins:
       return "\(snapshot.label(task: holder)) has not ended"
+    case .mayUse(let resource):
+      return
+        "\(snapshot.label(resource: resource)) can only be used by \(snapshot.label(task: holder)), among others"
+    case .member(let resource):
+      return "\(snapshot.label(resource: resource)) waits for its member \(snapshot.label(task: holder))"
     }
   }
 
@@ -229,7 +238,7 @@ public enum TextReport {
       switch analysis.edge(from: task, to: other) {
       case .holds?: heldBy.append(snapshot.label(task: other))
       case .queuedWriter?: behind.append(snapshot.label(task: other))
-      case .joins?, nil: continue
+      case .joins?, .mayUse?, .member?, nil: continue
       }
     }
     var text = ""
@@ -242,8 +251,19 @@ public enum TextReport {
     let snapshot = analysis.snapshot
     var line = "  \(snapshot.label(resource: resource.id))"
     if resource.name != nil, let site = resource.site { line += " (created at \(site.description))" }
-    let holders = analysis.holders[resource.id] ?? []
-    if holders.isEmpty {
+    let holders =
+      resource.listsMembers && resource.kind == .semaphore
+      ? resource.users.map { (task: $0, hold: Hold(resource: resource.id, mode: .exclusive)) }
+      : analysis.holders[resource.id] ?? []
+    if let state = snapshot.describeState(of: resource) {
+      line += ": " + state
+      if resource.kind == .semaphore, !holders.isEmpty {
+        line += ", held by " + holders.map { snapshot.label(task: $0.task) }.joined(separator: ", ")
+      } else if !resource.users.isEmpty {
+        line += resource.listsMembers ? ", members " : ", used by "
+        line += resource.users.map { snapshot.label(task: $0) }.joined(separator: ", ")
+      }
+    } else if holders.isEmpty {
       line += ": free"
     } else {
       let names = holders.map { holder in

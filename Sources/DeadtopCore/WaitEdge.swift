@@ -6,11 +6,15 @@ public enum WaitEdge: Sendable, Equatable {
   case queuedWriter(ResourceID)
   /// This task joins the other.
   case joins
+  /// The other task may still use the channel (or Cond, WaitGroup) this one waits on.
+  case mayUse(ResourceID)
+  /// The other task is a member the WaitGroup waits for.
+  case member(ResourceID)
 
   public var resource: ResourceID? {
     switch self {
     case .holds(let hold): return hold.resource
-    case .queuedWriter(let resource): return resource
+    case .queuedWriter(let resource), .mayUse(let resource), .member(let resource): return resource
     case .joins: return nil
     }
   }
@@ -25,10 +29,21 @@ extension Analysis {
     switch wait.target {
     case .task: return .joins
     case .resource(let resource):
-      if let held = holders[resource]?.first(where: { $0.task == other }) {
-        return .holds(held.hold)
+      switch wait.kind {
+      case .send, .receive, .select, .cond, .waitGroup:
+        let candidates = wait.resources
+        let used = candidates.first { snapshot.resource($0)?.users.contains(other) == true }
+        let chosen = used ?? candidates.first ?? resource
+        if wait.kind == .waitGroup, snapshot.resource(chosen)?.listsMembers == true { return .member(chosen) }
+        return .mayUse(chosen)
+      case .semaphore:
+        return .holds(Hold(resource: resource, mode: .exclusive))
+      default:
+        if let held = holders[resource]?.first(where: { $0.task == other }) {
+          return .holds(held.hold)
+        }
+        return .queuedWriter(resource)
       }
-      return .queuedWriter(resource)
     }
   }
 
@@ -37,9 +52,7 @@ extension Analysis {
     var seen = Set<ResourceID>()
     var result: [ResourceID] = []
     for id in deadlock.cycleTasks + deadlock.otherMembers {
-      if let wait = snapshot.task(id)?.wait, case .resource(let resource) = wait.target,
-        seen.insert(resource).inserted
-      {
+      for resource in snapshot.task(id)?.wait?.resources ?? [] where seen.insert(resource).inserted {
         result.append(resource)
       }
     }

@@ -6,6 +6,8 @@ struct WaitGraph {
   /// For each blocked task with a known wait: the positions it needs, and whether all or any.
   let needs: [[Int]]
   let modes: [Analysis.Requirement.Mode?]
+  /// The guess each requirement rests on, if any (see `Analysis.Requirement.guess`).
+  let guesses: [String?]
 
   /// `ids` and `states` are in the order of `snapshot.tasks`.
   init(
@@ -15,13 +17,16 @@ struct WaitGraph {
     self.states = states
     var needs = [[Int]](repeating: [], count: ids.count)
     var modes = [Analysis.Requirement.Mode?](repeating: nil, count: ids.count)
+    var guesses = [String?](repeating: nil, count: ids.count)
     for (index, id) in ids.enumerated() {
       guard let requirement = requirements[id] else { continue }
       modes[index] = requirement.mode
+      guesses[index] = requirement.guess
       needs[index] = requirement.tasks.compactMap { snapshot.position(of: $0) }
     }
     self.needs = needs
     self.modes = modes
+    self.guesses = guesses
   }
 
   /// The least fixpoint of "can progress": a task can progress if it is not blocked, or
@@ -47,6 +52,13 @@ struct WaitGraph {
           continue
         }
         remaining[index] = mode == .all ? needs[index].count : 1
+      }
+    }
+    // A wait any task may release is released as soon as any task can progress.
+    if !queue.isEmpty {
+      for index in 0..<count where modes[index] == .anyTask && states[index] == .blocked {
+        canProgress[index] = true
+        queue.append(index)
       }
     }
     while let next = queue.popLast() {
@@ -89,11 +101,12 @@ struct WaitGraph {
       let onPath = Set(path)
       for member in members { assigned[member] = true }
       cycleSources.append((members, findings.count))
+      let guess = members.lazy.compactMap { guesses[$0] }.first
       findings.append(
         Deadlock(
-          kind: .cycle, certainty: .certain, cycleTasks: path.map { ids[$0] },
+          kind: .cycle, certainty: guess == nil ? .certain : .likely, cycleTasks: path.map { ids[$0] },
           otherMembers: members.filter { !onPath.contains($0) }.map { ids[$0] }, blockedBehind: [],
-          endedHolders: []))
+          endedHolders: [], reason: guess ?? "every wait in the cycle is on a lock, a join or a member task"))
     }
 
     // Every other deadlocked task waits, directly or through others, on a cycle or on
@@ -126,11 +139,34 @@ struct WaitGraph {
       findings.append(
         Deadlock(
           kind: .heldByEndedTask, certainty: .certain, cycleTasks: [], otherMembers: [],
-          blockedBehind: [], endedHolders: [ids[ended]]))
+          blockedBehind: [], endedHolders: [ids[ended]],
+          reason: "\(snapshotLabel(ended)) ended while holding what the others wait for"))
       spread(from: [ended], into: findings.count - 1, directWaitersAreMembers: true)
+    }
+    // The rest wait on something no task that can progress will ever use: stuck forever.
+    for node in nodes where !assigned[node] && successors[node].allSatisfy({ !deadlocked[$0] || $0 == node })
+    {
+      assigned[node] = true
+      findings.append(
+        Deadlock(
+          kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
+          blockedBehind: [],
+          endedHolders: [], reason: guesses[node] ?? "no task that can progress will release it"))
+      spread(from: [node], into: findings.count - 1, directWaitersAreMembers: false)
+    }
+    for node in nodes where !assigned[node] {
+      assigned[node] = true
+      findings.append(
+        Deadlock(
+          kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
+          blockedBehind: [],
+          endedHolders: [], reason: guesses[node] ?? "no task that can progress will release it"))
+      spread(from: [node], into: findings.count - 1, directWaitersAreMembers: false)
     }
     return findings
   }
+
+  private func snapshotLabel(_ position: Int) -> String { "task \(ids[position])" }
 
   /// Tarjan's algorithm on nodes 0..<successors.count, iterative so that a long chain
   /// cannot overflow the stack.

@@ -181,8 +181,9 @@ public final class SegmentSource {
       (0..<Int(DT_TABLE_COUNT)).map { bytes.load(fromByteOffset: $0 * 16, as: dt_table.self) }
     }
     let minimumSlot: [Int: Int] = [
-      DT_TABLE_TASKS: MemoryLayout<dt_task_slot>.size,
-      DT_TABLE_RESOURCES: MemoryLayout<dt_resource_slot>.size,
+      // Version 1's slots were shorter; the fields added since read as zero.
+      DT_TABLE_TASKS: Int(DT_TASK_SLOT_V1_SIZE),
+      DT_TABLE_RESOURCES: Int(DT_RESOURCE_SLOT_V1_SIZE),
       DT_TABLE_SITES: MemoryLayout<dt_site>.size,
       DT_TABLE_STRINGS: 1,
     ]
@@ -251,7 +252,8 @@ public final class SegmentSource {
       let slotAddress = raw + Int(tasksTable.offset) + index * Int(tasksTable.slot_size)
       var copy = dt_task_slot()
       let consistent = withUnsafeMutableBytes(of: &copy) { buffer in
-        dt_seq_read(slotAddress, buffer.baseAddress, buffer.count, readTries) == 1
+        dt_seq_read(slotAddress, buffer.baseAddress, min(buffer.count, Int(tasksTable.slot_size)), readTries)
+          == 1
       }
       var stale = false
       if consistent {
@@ -276,7 +278,8 @@ public final class SegmentSource {
       let slotAddress = raw + Int(resourcesTable.offset) + index * Int(resourcesTable.slot_size)
       var copy = dt_resource_slot()
       let consistent = withUnsafeMutableBytes(of: &copy) { buffer in
-        dt_seq_read(slotAddress, buffer.baseAddress, buffer.count, readTries) == 1
+        dt_seq_read(
+          slotAddress, buffer.baseAddress, min(buffer.count, Int(resourcesTable.slot_size)), readTries) == 1
       }
       if consistent {
         previousResources[index] = copy
@@ -289,15 +292,35 @@ public final class SegmentSource {
       switch Int(copy.kind) {
       case DT_RESOURCE_MUTEX: kind = .mutex
       case DT_RESOURCE_RWMUTEX: kind = .rwMutex
+      case DT_RESOURCE_CHANNEL: kind = .channel
+      case DT_RESOURCE_WAITGROUP: kind = .waitGroup
+      case DT_RESOURCE_COND: kind = .cond
+      case DT_RESOURCE_SEMAPHORE: kind = .semaphore
       default: continue
       }
       guard copy.id != 0 else { continue }
-      resources.append(
-        ResourceInfo(
-          id: copy.id, kind: kind, name: string(copy.name, used: stringsUsed), site: site(copy.site),
-          contention: Contention(
-            contended: copy.contended, totalWaitNanoseconds: copy.wait_total_ns,
-            maxWaitNanoseconds: copy.wait_max_ns)))
+      let flags = Int(copy.flags)
+      let userCount = min(Int(copy.user_count), Int(DT_MAX_USERS))
+      let users = withUnsafeBytes(of: copy.users) { bytes in
+        (0..<userCount).map { bytes.load(fromByteOffset: $0 * 8, as: UInt64.self) }
+      }
+      let references = dt_load_relaxed_u64(
+        UnsafeMutablePointer(mutating: slotAddress.assumingMemoryBound(to: dt_resource_slot.self))
+          .pointer(to: \.references)!)
+      var resource = ResourceInfo(
+        id: copy.id, kind: kind, name: string(copy.name, used: stringsUsed), site: site(copy.site),
+        contention: Contention(
+          contended: copy.contended, totalWaitNanoseconds: copy.wait_total_ns,
+          maxWaitNanoseconds: copy.wait_max_ns),
+        capacity: Int(clamping: copy.capacity), count: Int(clamping: copy.count),
+        closed: flags & DT_RESOURCE_CLOSED != 0, clockDriven: flags & DT_RESOURCE_CLOCK != 0, users: users,
+        listsMembers: flags & DT_RESOURCE_MEMBERS != 0,
+        references: flags & DT_RESOURCE_REFERENCES != 0 && references != UInt64.max
+          && Int(resourcesTable.slot_size) >= MemoryLayout<dt_resource_slot>.size
+          ? Int(clamping: references) : nil)
+      resource.unlistedUsers = flags & DT_RESOURCE_USERS_OVERFLOW != 0
+      resource.createdAtNanoseconds = copy.created_ns
+      resources.append(resource)
     }
 
     tasks.sort { $0.id < $1.id }
@@ -355,14 +378,33 @@ public final class SegmentSource {
       case DT_WAIT_READ_LOCK: kind = .readLock
       case DT_WAIT_WRITE_LOCK: kind = .writeLock
       case DT_WAIT_JOIN: kind = .join
+      case DT_WAIT_SEND: kind = .send
+      case DT_WAIT_RECEIVE: kind = .receive
+      case DT_WAIT_SELECT: kind = .select
+      case DT_WAIT_WAITGROUP: kind = .waitGroup
+      case DT_WAIT_COND: kind = .cond
+      case DT_WAIT_SEMAPHORE: kind = .semaphore
+      case DT_WAIT_SLEEP: kind = .sleep
       default: kind = nil
       }
       if let kind {
+        let flags = Int(slot.wait_flags)
+        let caseCount = min(Int(slot.case_count), Int(DT_MAX_CASES))
+        let cases = withUnsafeBytes(of: slot.cases) { bytes in
+          (0..<caseCount).map { index -> Wait.Case in
+            let entry = bytes.load(fromByteOffset: index * MemoryLayout<dt_case>.stride, as: dt_case.self)
+            return Wait.Case(
+              resource: entry.resource, operation: entry.op == UInt32(DT_CASE_SEND) ? .send : .receive)
+          }
+        }
         wait = Wait(
           kind: kind,
           target: kind == .join ? .task(slot.wait_target) : .resource(slot.wait_target),
           sinceNanoseconds: slot.wait_since_ns, sequence: slot.wait_seq,
-          site: site(slot.wait_site))
+          site: site(slot.wait_site), cases: cases,
+          deadlineNanoseconds: flags & DT_WAIT_TIMED != 0 ? slot.wait_deadline_ns : nil,
+          iterating: flags & DT_WAIT_ITERATING != 0)
+        wait?.unlistedCases = flags & DT_WAIT_CASES_OVERFLOW != 0
       }
     }
     let heldCount = min(Int(slot.held_count), Int(DT_MAX_HELD))

@@ -88,6 +88,6 @@ import Testing
         ResourceInfo(id: 7, kind: .rwMutex, site: CallSite(file: "A/B.swift", line: 3, function: ""))
       ])
     #expect(snapshot.label(resource: 7) == "rwmutex #7 (created at A/B.swift:3)")
-    #expect(snapshot.label(resource: 8) == "lock #8")
+    #expect(snapshot.label(resource: 8) == "resource #8")
   }
 }

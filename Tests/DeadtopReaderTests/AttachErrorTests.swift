@@ -14,6 +14,12 @@ import Testing
     let sleeper = try Subprocess(
       executable: "/bin/sleep", arguments: ["30"], output: .discard, errors: .discard)
     defer { sleeper.terminate() }
+    // Until the child has exec'd, /proc shows the test runner's name.
+    for _ in 0..<200 {
+      let comm = (try? String(contentsOfFile: "/proc/\(sleeper.pid)/comm", encoding: .utf8)) ?? ""
+      if comm.hasPrefix("sleep") { break }
+      usleep(10_000)
+    }
     let error = #expect(throws: AttachError.self) { try SegmentSource(pid: sleeper.pid) }
     #expect(error?.description.contains("publishes no deadtop segment") == true)
     #expect(error?.description.contains("(sleep)") == true)

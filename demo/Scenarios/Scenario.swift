@@ -25,9 +25,10 @@ public struct Scenario: Sendable {
 }
 
 public enum Scenarios {
-  public static let all: [Scenario] = [
-    abba, doubleLock, readThenWrite, readWriteRead, philosophers, lockOrder, unlockUnlocked,
-  ]
+  public static let all: [Scenario] =
+    [
+      abba, doubleLock, readThenWrite, readWriteRead, philosophers, lockOrder, unlockUnlocked,
+    ] + channelScenarios
 
   public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #define DT_MAGIC 0x31504F5444414544ULL /* "DEADTOP1" read as little-endian bytes */
-#define DT_ABI_VERSION 1u
+#define DT_ABI_VERSION 2u
 
 /* Table indices in dt_header.tables. A reader ignores tables it does not know. */
 enum {
@@ -37,15 +37,50 @@ enum {
   DT_WAIT_MUTEX = 1,
   DT_WAIT_READ_LOCK = 2,
   DT_WAIT_WRITE_LOCK = 3,
-  DT_WAIT_JOIN = 4
+  DT_WAIT_JOIN = 4,
+  /* Version 2: channels and the other primitives. */
+  DT_WAIT_SEND = 5,      /* wait_target: the channel */
+  DT_WAIT_RECEIVE = 6,   /* wait_target: the channel */
+  DT_WAIT_SELECT = 7,    /* the cases are in cases[]; wait_target 0 */
+  DT_WAIT_WAITGROUP = 8,
+  DT_WAIT_COND = 9,
+  DT_WAIT_SEMAPHORE = 10,
+  DT_WAIT_SLEEP = 11
 };
+
+/* dt_task_slot.wait_flags (version 2). */
+enum {
+  DT_WAIT_TIMED = 1,          /* the wait ends by itself by wait_deadline_ns (a timeout, a sleep) */
+  DT_WAIT_CASES_OVERFLOW = 2, /* a select with more cases than cases[] holds */
+  DT_WAIT_ITERATING = 4       /* a receive by a `for x in channel` loop: the loop holds the channel twice */
+};
+
+/* A select case (version 2). */
+enum { DT_CASE_SEND = 1, DT_CASE_RECEIVE = 2 };
 
 /* Resource kinds. */
 enum {
   DT_RESOURCE_FREE = 0,
   DT_RESOURCE_MUTEX = 1,
-  DT_RESOURCE_RWMUTEX = 2
+  DT_RESOURCE_RWMUTEX = 2,
+  /* Version 2. */
+  DT_RESOURCE_CHANNEL = 3,
+  DT_RESOURCE_WAITGROUP = 4,
+  DT_RESOURCE_COND = 5,
+  DT_RESOURCE_SEMAPHORE = 6
 };
+
+/* dt_resource_slot.flags (version 2). */
+enum {
+  DT_RESOURCE_CLOSED = 1,         /* a closed channel */
+  DT_RESOURCE_CLOCK = 2,          /* fed by the clock (a timer, a context deadline): never stuck */
+  DT_RESOURCE_USERS_OVERFLOW = 4, /* more users than users[] holds */
+  DT_RESOURCE_MEMBERS = 8,        /* a WaitGroup whose users[] are exactly the tasks it waits for */
+  DT_RESOURCE_REFERENCES = 16     /* `references` was measured by the sampler */
+};
+
+#define DT_MAX_CASES 8
+#define DT_MAX_USERS 8
 
 /* Hold modes. */
 enum { DT_HOLD_EXCLUSIVE = 0, DT_HOLD_SHARED = 1 };
@@ -122,6 +157,14 @@ typedef struct {
 } dt_edge;
 _Static_assert(sizeof(dt_edge) == 32, "dt_edge layout");
 
+/* One case of a select (version 2). */
+typedef struct {
+  uint64_t resource; /* the channel */
+  uint32_t op;       /* DT_CASE_SEND or DT_CASE_RECEIVE */
+  uint32_t reserved;
+} dt_case;
+_Static_assert(sizeof(dt_case) == 16, "dt_case layout");
+
 typedef struct {
   uint32_t seq;        /* seqlock: odd while the owner thread writes */
   uint32_t state;      /* DT_TASK_* */
@@ -145,10 +188,17 @@ typedef struct {
   uint64_t contended;
   uint64_t blocks;
   uint64_t wakeups;
-  uint64_t reserved[2];
+  uint64_t sends;    /* version 2: channel sends and receives completed */
+  uint64_t receives;
   dt_hold held[DT_MAX_HELD];
+  /* Version 2: the rest of the wait. */
+  uint32_t wait_flags;       /* DT_WAIT_TIMED, ... */
+  uint32_t case_count;       /* entries of cases[] in use (a select) */
+  uint64_t wait_deadline_ns; /* with DT_WAIT_TIMED */
+  dt_case cases[DT_MAX_CASES];
 } dt_task_slot;
-_Static_assert(sizeof(dt_task_slot) == 144 + 24 * DT_MAX_HELD, "dt_task_slot layout");
+enum { DT_TASK_SLOT_V1_SIZE = 144 + 24 * DT_MAX_HELD }; /* what a version 1 reader or writer used */
+_Static_assert(sizeof(dt_task_slot) == DT_TASK_SLOT_V1_SIZE + 16 + 16 * DT_MAX_CASES, "dt_task_slot layout");
 _Static_assert(offsetof(dt_task_slot, held) % 8 == 0, "dt_task_slot alignment");
 
 typedef struct {
@@ -165,8 +215,17 @@ typedef struct {
   uint64_t contended;
   uint64_t wait_total_ns;
   uint64_t wait_max_ns;
+  /* Version 2: the state of a channel, WaitGroup, Cond or semaphore, under the seqlock
+   * (but `references`, which the sampler stores with a relaxed atomic). */
+  uint64_t capacity;   /* a channel's buffer; a semaphore's permits */
+  uint64_t count;      /* buffered values; a WaitGroup's counter; permits taken */
+  uint32_t flags;      /* DT_RESOURCE_CLOSED, ... */
+  uint32_t user_count; /* entries of users[] in use */
+  uint64_t references; /* strong references to the object from outside the runtime */
+  uint64_t users[DT_MAX_USERS]; /* tasks that have used it, or a WaitGroup's members */
 } dt_resource_slot;
-_Static_assert(sizeof(dt_resource_slot) == 64, "dt_resource_slot layout");
+enum { DT_RESOURCE_SLOT_V1_SIZE = 64 };
+_Static_assert(sizeof(dt_resource_slot) == DT_RESOURCE_SLOT_V1_SIZE + 32 + 8 * DT_MAX_USERS, "dt_resource_slot layout");
 
 /* A call site. Written once, before sites_used covers it. */
 typedef struct {
@@ -301,8 +360,11 @@ static inline int dt_task_holds(const dt_task_slot *t, uint64_t resource, uint32
   return 0;
 }
 
-static inline void dt_task_begin_wait(dt_task_slot *t, uint32_t kind, uint64_t target, uint32_t site,
-                                      uint64_t since_ns, uint64_t wait_seq) {
+/* Publishes a wait. `cases` (a select's, up to DT_MAX_CASES of `case_count`; more set
+ * DT_WAIT_CASES_OVERFLOW) may be NULL. */
+static inline void dt_task_begin_wait_full(dt_task_slot *t, uint32_t kind, uint64_t target, uint32_t site,
+                                           uint64_t since_ns, uint64_t wait_seq, uint32_t flags,
+                                           uint64_t deadline_ns, const dt_case *cases, uint32_t case_count) {
   dt_seq_begin(&t->seq);
   t->state = DT_TASK_BLOCKED;
   t->wait_kind = kind;
@@ -311,7 +373,17 @@ static inline void dt_task_begin_wait(dt_task_slot *t, uint32_t kind, uint64_t t
   t->wait_since_ns = since_ns;
   t->wait_seq = wait_seq;
   t->blocks += 1;
+  uint32_t listed = case_count < DT_MAX_CASES ? case_count : DT_MAX_CASES;
+  for (uint32_t i = 0; i < listed; i++) t->cases[i] = cases[i];
+  t->case_count = listed;
+  t->wait_flags = flags | (case_count > DT_MAX_CASES ? DT_WAIT_CASES_OVERFLOW : 0);
+  t->wait_deadline_ns = deadline_ns;
   dt_seq_end(&t->seq);
+}
+
+static inline void dt_task_begin_wait(dt_task_slot *t, uint32_t kind, uint64_t target, uint32_t site,
+                                      uint64_t since_ns, uint64_t wait_seq) {
+  dt_task_begin_wait_full(t, kind, target, site, since_ns, wait_seq, 0, 0, 0, 0);
 }
 
 static inline void dt_task_end_wait(dt_task_slot *t) {
@@ -321,6 +393,17 @@ static inline void dt_task_end_wait(dt_task_slot *t) {
   t->wait_kind = DT_WAIT_NONE;
   t->wait_target = 0;
   t->wait_site = 0;
+  t->wait_flags = 0;
+  t->case_count = 0;
+  t->wait_deadline_ns = 0;
+  dt_seq_end(&t->seq);
+}
+
+/* Counts completed channel operations. */
+static inline void dt_task_count_transfer(dt_task_slot *t, uint64_t sends, uint64_t receives) {
+  dt_seq_begin(&t->seq);
+  t->sends += sends;
+  t->receives += receives;
   dt_seq_end(&t->seq);
 }
 
@@ -349,6 +432,11 @@ static inline int dt_lock_release(dt_lock *l) {
   return __atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE) == 2;
 }
 void dt_lock_wake_one(dt_lock *l);
+
+/* A one-shot parking word for a blocked channel operation: dt_park sleeps until
+ * dt_unpark has stored 1. */
+void dt_park(uint32_t *word);
+void dt_unpark(uint32_t *word);
 static inline uint64_t dt_lock_owner(const dt_lock *l) { return __atomic_load_n(&l->owner, __ATOMIC_RELAXED); }
 static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED); }
 

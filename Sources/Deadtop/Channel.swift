@@ -1,0 +1,291 @@
+import DeadtopABI
+
+/// A Go channel, published to deadtop: unbuffered (`capacity: 0`, a send waits for a
+/// receiver) or buffered. Receiving from a closed channel returns at once: the buffered
+/// values first, then nil (`receiveWithStatus()` tells a nil value from the close).
+/// Sending on a closed channel and closing twice are Go's panics, with the call site.
+/// `for value in channel` receives until the channel is closed and drained.
+public final class Channel<Element>: @unchecked Sendable {
+  let lock = PlatformLock()
+  let published: PublishedResource
+  public let capacity: Int
+  public let name: String?
+  private var buffer: [Element?]
+  private var bufferHead = 0
+  private var buffered = 0
+  private var closed = false
+  private var receivers = WaitQueue<Element>()
+  private var senders = WaitQueue<Element>()
+
+  public convenience init(
+    capacity: Int = 0, name: String? = nil, file: StaticString = #fileID, line: UInt = #line
+  ) {
+    self.init(capacity: capacity, name: name, clockDriven: false, referencesOf: nil, file: file, line: line)
+  }
+
+  /// `clockDriven`: a timer's channel, fed by the clock, so never stuck. `referencesOf`:
+  /// the object whose references tell who can still use it (a context, for its done
+  /// channel), else the channel itself.
+  init(
+    capacity: Int, name: String?, clockDriven: Bool, referencesOf owner: AnyObject?, file: StaticString,
+    line: UInt
+  ) {
+    precondition(capacity >= 0, "a channel's capacity cannot be negative")
+    self.capacity = capacity
+    self.name = name
+    buffer = [Element?](repeating: nil, count: capacity)
+    published = PublishedResource(
+      kind: Int32(DT_RESOURCE_CHANNEL), name: name, capacity: capacity,
+      flags: clockDriven ? UInt32(DT_RESOURCE_CLOCK) : 0, file: file, line: line)
+    published.use(by: currentTask().pointee.id)
+    published.publish(count: 0)
+    published.watchReferences(of: owner ?? self)
+  }
+
+  deinit { published.release() }
+
+  /// The resource id deadtop shows.
+  public var id: UInt64 { published.id }
+
+  /// Values waiting in the buffer (Go's `len`).
+  public var count: Int { lock.withLock { buffered } }
+
+  public var isClosed: Bool { lock.withLock { closed } }
+
+  var label: String { name.map { "channel \"\($0)\"" } ?? "channel #\(id)" }
+
+  // MARK: Operations
+
+  public func send(
+    _ value: Element, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    let task = currentTask()
+    lock.lock()
+    if attemptSend(value, task: task, file: file, line: line, function: function) {
+      lock.unlock()
+      return
+    }
+    let operation = SendOperation(channel: self, value: value)
+    blockOnOne(
+      operation, kind: Int32(DT_WAIT_SEND), task: task, iterating: false, site: (file, line, function))
+    operation.finish(file: file, line: line, function: function)
+  }
+
+  /// The next value; nil once the channel is closed and drained.
+  public func receive(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> Element? {
+    receiveWithStatus(file: file, line: line, function: function).value
+  }
+
+  /// Go's `v, ok := <-ch`: ok is false once the channel is closed and drained.
+  public func receiveWithStatus(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> (value: Element?, ok: Bool) {
+    receive(iterating: false, site: (file, line, function))
+  }
+
+  func receive(iterating: Bool, site: CallSiteArguments) -> (value: Element?, ok: Bool) {
+    let task = currentTask()
+    lock.lock()
+    if let result = attemptReceive(task: task) {
+      lock.unlock()
+      return result
+    }
+    let operation = ReceiveOperation(channel: self)
+    blockOnOne(operation, kind: Int32(DT_WAIT_RECEIVE), task: task, iterating: iterating, site: site)
+    return (operation.handoff.value, operation.handoff.delivered)
+  }
+
+  /// Closes the channel: waiting receivers get nil at once, later receives drain the
+  /// buffer and then get nil, waiting senders panic as in Go.
+  public func close(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
+    close(by: currentTask().pointee.id, file: file, line: line, function: function)
+  }
+
+  /// `task` 0: the runtime's timer thread, which is no task (a context's deadline).
+  func close(by task: UInt64, file: StaticString, line: UInt, function: StaticString) {
+    lock.lock()
+    if closed {
+      lock.unlock()
+      panic("close of closed channel (\(label))", file: file, line: line, function: function)
+    }
+    closed = true
+    if task != 0 { published.use(by: task) }
+    published.set(flag: DT_RESOURCE_CLOSED, true)
+    let woken =
+      receivers.removeAll().filter { $0.waiter.claim($0.index) }.map(\.waiter)
+      + senders.removeAll().filter { $0.waiter.claim($0.index) }.map(\.waiter)
+    published.publish(count: buffered)
+    lock.unlock()
+    Runtime.shared.recordEvent(
+      Int32(DT_EVENT_CLOSE), task: task, target: id, site: Runtime.shared.site(file, line, function))
+    for waiter in woken { waiter.wake() }
+  }
+
+  /// A timer's tick, sent by the timer thread (which is no task): to a waiting
+  /// receiver, else into the buffer if there is room, else dropped (as Go's tickers do).
+  func deliverFromClock(_ value: Element) {
+    lock.lock()
+    var woken: Waiter?
+    if closed {
+    } else if let receiver = receivers.claimFirst() {
+      receiver.handoff.value = value
+      receiver.handoff.delivered = true
+      woken = receiver.waiter
+    } else if buffered < capacity {
+      buffer[(bufferHead + buffered) % capacity] = value
+      buffered += 1
+    }
+    published.publish(count: buffered)
+    lock.unlock()
+    woken?.wake()
+    Runtime.shared.recordEvent(Int32(DT_EVENT_TIMEOUT), task: 0, target: id)
+  }
+
+  // MARK: With the lock held
+
+  /// Completes a send without blocking if a receiver waits or the buffer has room.
+  func attemptSend(
+    _ value: Element, task: UnsafeMutablePointer<dt_task_slot>, file: StaticString, line: UInt,
+    function: StaticString
+  ) -> Bool {
+    if closed {
+      lock.unlock()
+      panic("send on closed channel (\(label))", file: file, line: line, function: function)
+    }
+    published.use(by: task.pointee.id)
+    if let receiver = receivers.claimFirst() {
+      receiver.handoff.value = value
+      receiver.handoff.delivered = true
+      published.publish(count: buffered)
+      dt_task_count_transfer(task, 1, 0)
+      receiver.waiter.wake()
+      return true
+    }
+    guard buffered < capacity else { return false }
+    buffer[(bufferHead + buffered) % capacity] = value
+    buffered += 1
+    published.publish(count: buffered)
+    dt_task_count_transfer(task, 1, 0)
+    return true
+  }
+
+  /// Completes a receive without blocking: from the buffer (refilled from a waiting
+  /// sender), from a waiting sender, or nil from a closed channel. Nil if it must wait.
+  func attemptReceive(task: UnsafeMutablePointer<dt_task_slot>) -> (value: Element?, ok: Bool)? {
+    published.use(by: task.pointee.id)
+    if buffered > 0 {
+      let value = buffer[bufferHead]
+      buffer[bufferHead] = nil
+      bufferHead = (bufferHead + 1) % capacity
+      buffered -= 1
+      if let sender = senders.claimFirst() {
+        buffer[(bufferHead + buffered) % capacity] = sender.handoff.value
+        buffered += 1
+        sender.handoff.delivered = true
+        sender.waiter.wake()
+      }
+      published.publish(count: buffered)
+      dt_task_count_transfer(task, 0, 1)
+      return (value, true)
+    }
+    if let sender = senders.claimFirst() {
+      sender.handoff.delivered = true
+      published.publish(count: buffered)
+      dt_task_count_transfer(task, 0, 1)
+      sender.waiter.wake()
+      return (sender.handoff.value, true)
+    }
+    if closed { return (nil, false) }
+    return nil
+  }
+
+  func enqueueReceiver(_ entry: QueuedWaiter<Element>) { receivers.append(entry) }
+  func enqueueSender(_ entry: QueuedWaiter<Element>) { senders.append(entry) }
+
+  func remove(_ waiter: Waiter) {
+    receivers.remove(waiter)
+    senders.remove(waiter)
+  }
+
+  /// Parks the task on one operation; the lock is held on entry and released.
+  private func blockOnOne(
+    _ operation: some ChannelOperation, kind: Int32, task: UnsafeMutablePointer<dt_task_slot>,
+    iterating: Bool, site: CallSiteArguments
+  ) {
+    let waiter = Waiter()
+    operation.enqueue(waiter, index: 0, task: task.pointee.id)
+    // The operation object holds the channel once, a loop's iterator once more, and an
+    // unoptimized caller keeps a copy for the duration of the call.
+    let held = 1 + (iterating ? 1 : 0) + Self.callerCopies
+    published.heldByRuntime.add(held, ordering: .relaxed)
+    let siteReference = Runtime.shared.site(site.file, site.line, site.function)
+    let since = Runtime.shared.beginWait(
+      task, kind: kind, target: id, site: siteReference,
+      flags: iterating ? UInt32(DT_WAIT_ITERATING) : 0)
+    lock.unlock()
+    waiter.park()
+    published.heldByRuntime.subtract(held, ordering: .relaxed)
+    Runtime.shared.endWait(task, kind: kind, target: id, site: siteReference, since: since)
+    if operation.delivered {
+      if kind == Int32(DT_WAIT_RECEIVE) {
+        dt_task_count_transfer(task, 0, 1)
+      } else {
+        dt_task_count_transfer(task, 1, 0)
+      }
+    }
+  }
+}
+
+extension Channel {
+  #if DEBUG
+    static var callerCopies: Int { 1 }
+  #else
+    static var callerCopies: Int { 0 }
+  #endif
+}
+
+typealias CallSiteArguments = (file: StaticString, line: UInt, function: StaticString)
+
+extension Channel: Sequence {
+  public struct Iterator: IteratorProtocol {
+    let channel: Channel
+    let file: StaticString
+    let line: UInt
+    let function: StaticString
+
+    public mutating func next() -> Element? {
+      let (value, ok) = channel.receive(iterating: true, site: (file, line, function))
+      return ok ? value : nil
+    }
+  }
+
+  /// `for value in channel`: receives until the channel is closed and drained. Use
+  /// `values()` to have the loop's own call site shown.
+  public func makeIterator() -> Iterator {
+    Iterator(channel: self, file: #fileID, line: #line, function: "for value in channel")
+  }
+
+  /// The same loop, with its call site recorded: `for value in channel.values() { ... }`.
+  public func values(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> Values {
+    Values(channel: self, file: file, line: line, function: function)
+  }
+
+  public struct Values: Sequence {
+    // Unowned: only the loop's iterator, made at once, keeps the channel alive, so
+    // that deadtop can tell who else holds it.
+    unowned let channel: Channel
+    let file: StaticString
+    let line: UInt
+    let function: StaticString
+
+    public func makeIterator() -> Iterator {
+      Iterator(channel: channel, file: file, line: line, function: function)
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import DeadtopABI
+
+/// Go's `context.Context`: a done channel that is closed when the context is cancelled,
+/// by its cancel function, by its parent, or at its deadline. A task blocked on a
+/// context with a deadline is never stuck; one without is stuck once nobody who can
+/// cancel it remains (deadtop counts the references to the context).
+public final class Context: @unchecked Sendable {
+  public enum Failure: Error, Equatable, Sendable {
+    case canceled
+    case deadlineExceeded
+  }
+
+  /// Closed on cancellation: receive from it, or select on `.receive(context.done)`.
+  public let done: Channel<Void>
+  /// When the context ends by itself, on the monotonic clock, if ever.
+  public let deadline: UInt64?
+  private let lock = PlatformLock()
+  private var failure: Failure?
+  private var children: [Context] = []
+  private let parent: Context?
+
+  /// The root context: never cancelled.
+  public static let background = Context(
+    parent: nil, deadline: nil, name: "background", file: #fileID, line: #line)
+
+  private init(parent: Context?, deadline: UInt64?, name: String, file: StaticString, line: UInt) {
+    self.parent = parent
+    let inherited = [deadline, parent?.deadline].compactMap { $0 }.min()
+    self.deadline = inherited
+    done = Channel(
+      capacity: 0, name: name, clockDriven: inherited != nil, referencesOf: nil, file: file, line: line)
+    done.published.watchReferences(of: self)
+  }
+
+  /// Why it ended: nil while it is live.
+  public var error: Failure? { lock.withLock { failure } }
+  public var isCancelled: Bool { error != nil }
+
+  /// A child cancelled by `cancel()` (call it when done, as in Go) or with its parent.
+  public static func withCancel(
+    _ parent: Context = .background, name: String = "context", file: StaticString = #fileID,
+    line: UInt = #line
+  ) -> (context: Context, cancel: @Sendable () -> Void) {
+    makeChild(of: parent, deadline: nil, name: name, file: file, line: line)
+  }
+
+  /// A child that is also cancelled `seconds` from now.
+  public static func withTimeout(
+    _ parent: Context = .background, seconds: Double, name: String = "context with timeout",
+    file: StaticString = #fileID, line: UInt = #line
+  ) -> (context: Context, cancel: @Sendable () -> Void) {
+    let deadline = dt_monotonic_ns() + UInt64(max(0, seconds) * 1e9)
+    let made = makeChild(of: parent, deadline: deadline, name: name, file: file, line: line)
+    let context = made.context
+    Timers.shared.schedule(in: seconds) { [weak context] in
+      Runtime.shared.timeouts.add(1, ordering: .relaxed)
+      context?.end(.deadlineExceeded, by: 0)
+    }
+    return made
+  }
+
+  private static func makeChild(
+    of parent: Context, deadline: UInt64?, name: String, file: StaticString, line: UInt
+  ) -> (context: Context, cancel: @Sendable () -> Void) {
+    let child = Context(parent: parent, deadline: deadline, name: name, file: file, line: line)
+    let failure = parent.lock.withLock {
+      if parent.failure == nil { parent.children.append(child) }
+      return parent.failure
+    }
+    if let failure { child.end(failure, by: 0) }
+    return (child, { [child] in child.end(.canceled, by: currentTask().pointee.id) })
+  }
+
+  /// Ends this context and its children once; `task` 0 is the runtime's timer.
+  func end(_ reason: Failure, by task: UInt64) {
+    let children: [Context]? = lock.withLock {
+      guard failure == nil else { return nil }
+      failure = reason
+      defer { self.children = [] }
+      return self.children
+    }
+    guard let children else { return }
+    done.close(by: task, file: #fileID, line: #line, function: "cancel")
+    for child in children { child.end(reason, by: task) }
+    if let parent { parent.lock.withLock { parent.children.removeAll { $0 === self } } }
+  }
+}
+
+/// errgroup: tasks that share a context; the first to fail cancels the others, and
+/// `wait` returns its error once all have ended. deadtop knows the members.
+public final class ErrorGroup: @unchecked Sendable {
+  public let context: Context
+  private let cancel: @Sendable () -> Void
+  private let group: WaitGroup
+  private let lock = PlatformLock()
+  private var firstError: (any Error)?
+
+  public init(
+    _ parent: Context = .background, name: String = "errgroup", file: StaticString = #fileID,
+    line: UInt = #line
+  ) {
+    (context, cancel) = Context.withCancel(parent, name: "\(name) context", file: file, line: line)
+    group = WaitGroup(name: name, file: file, line: line)
+  }
+
+  /// Starts a member; a thrown error is the group's if it is the first, and cancels it.
+  public func go(
+    _ name: String, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function,
+    _ body: @escaping @Sendable (Context) throws -> Void
+  ) {
+    group.go(name, file: file, line: line, function: function) { [self] in
+      do {
+        try body(context)
+      } catch {
+        lock.withLock { if firstError == nil { firstError = error } }
+        cancel()
+      }
+    }
+  }
+
+  /// Waits for every member; cancels the context; returns the first error, if any.
+  @discardableResult
+  public func wait(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) -> (any Error)? {
+    group.wait(file: file, line: line, function: function)
+    cancel()
+    return lock.withLock { firstError }
+  }
+}

@@ -1,0 +1,101 @@
+import DeadtopABI
+import Synchronization
+
+/// The published state of a channel, WaitGroup, Cond or semaphore: its resource slot,
+/// written under the slot's seqlock by whoever holds the primitive's own lock (so there
+/// is one writer at a time), and the tasks that have used it.
+final class PublishedResource: @unchecked Sendable {
+  let registration: Runtime.ResourceRegistration
+  let slot: UnsafeMutablePointer<dt_resource_slot>?
+  /// Strong references the runtime itself holds while tasks wait (a select's case, a
+  /// loop's iterator), which the sampler subtracts from the object's retain count.
+  let heldByRuntime = Atomic<Int>(0)
+  /// The object whose references tell whether anybody else can still use it.
+  private(set) var object: UnsafeMutableRawPointer?
+  private var lastUser: UInt64 = 0
+  private var users: [UInt64] = []
+  private var flags: UInt32
+
+  init(kind: Int32, name: String?, capacity: Int, flags: UInt32 = 0, file: StaticString, line: UInt) {
+    registration = Runtime.shared.registerResource(kind: kind, name: name, file: file, line: line)
+    slot = registration.slot.map { Runtime.shared.segment.resources + Int($0) }
+    self.flags = flags
+    if let slot {
+      dt_seq_begin(&slot.pointee.seq)
+      slot.pointee.capacity = UInt64(capacity)
+      slot.pointee.count = 0
+      slot.pointee.flags = flags
+      slot.pointee.user_count = 0
+      dt_store_relaxed_u64(&slot.pointee.references, UInt64.max)
+      dt_seq_end(&slot.pointee.seq)
+    }
+  }
+
+  var id: UInt64 { registration.id }
+
+  /// Lets the sampler count the references to `object` (the primitive itself, or the
+  /// context that owns a done channel). Call once, at the end of the owner's init.
+  func watchReferences(of object: AnyObject) {
+    guard let index = registration.slot else { return }
+    self.object = Unmanaged.passUnretained(object).toOpaque()
+    Runtime.shared.watchReferences(slot: index, self)
+  }
+
+  /// Removes the slot; the owner's deinit calls it.
+  func release() {
+    if let index = registration.slot { Runtime.shared.unwatchReferences(slot: index) }
+    Runtime.shared.releaseResource(registration)
+  }
+
+  /// Records that `task` used the primitive. The caller holds the primitive's lock.
+  @inline(__always)
+  func use(by task: UInt64) {
+    if task == lastUser { return }
+    lastUser = task
+    if users.contains(task) { return }
+    users.append(task)
+  }
+
+  /// Replaces the listed tasks: a semaphore's holders, a WaitGroup's members.
+  func list(_ tasks: [UInt64]) {
+    users = tasks
+    lastUser = 0
+  }
+
+  func set(flag: Int, _ on: Bool) {
+    if on { flags |= UInt32(flag) } else { flags &= ~UInt32(flag) }
+  }
+
+  /// Publishes the current state. The caller holds the primitive's lock.
+  @inline(__always)
+  func publish(count: Int, capacity: Int? = nil) {
+    guard let slot else { return }
+    dt_seq_begin(&slot.pointee.seq)
+    slot.pointee.count = UInt64(max(0, count))
+    if let capacity { slot.pointee.capacity = UInt64(max(0, capacity)) }
+    let listed = min(users.count, Int(DT_MAX_USERS))
+    withUnsafeMutableBytes(of: &slot.pointee.users) { bytes in
+      for index in 0..<listed { bytes.storeBytes(of: users[index], toByteOffset: index * 8, as: UInt64.self) }
+    }
+    slot.pointee.user_count = UInt32(listed)
+    slot.pointee.flags =
+      flags | (users.count > Int(DT_MAX_USERS) ? UInt32(DT_RESOURCE_USERS_OVERFLOW) : 0)
+      | (Runtime.shared.countsReferences ? UInt32(DT_RESOURCE_REFERENCES) : 0)
+    dt_seq_end(&slot.pointee.seq)
+  }
+}
+
+@_silgen_name("swift_retainCount")
+private func swiftRetainCount(_ object: UnsafeMutableRawPointer) -> Int
+
+extension PublishedResource {
+  /// Stores the references to the watched object that the runtime does not hold. The
+  /// sampler calls it with the runtime's registry locked, so the object cannot be freed
+  /// meanwhile (its deinit unregisters under the same lock first); reading the count
+  /// retains nothing.
+  func measureReferences() {
+    guard let object, let slot else { return }
+    let references = max(0, swiftRetainCount(object) - heldByRuntime.load(ordering: .relaxed))
+    dt_store_relaxed_u64(&slot.pointee.references, UInt64(references))
+  }
+}

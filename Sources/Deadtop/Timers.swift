@@ -1,0 +1,95 @@
+import DeadtopABI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Go's `time.After`: a channel that receives once, `seconds` from now. Its channel is
+/// marked as fed by the clock, so a select waiting on it is never reported as stuck.
+public func after(
+  _ seconds: Double, file: StaticString = #fileID, line: UInt = #line
+) -> Channel<Void> {
+  let channel = Channel<Void>(
+    capacity: 1, name: "after \(formatSeconds(seconds))", clockDriven: true, referencesOf: nil, file: file,
+    line: line)
+  Timers.shared.schedule(in: seconds) {
+    Runtime.shared.timeouts.add(1, ordering: .relaxed)
+    channel.deliverFromClock(())
+  }
+  return channel
+}
+
+/// Sleeps, shown by deadtop as a sleep (which always ends by itself).
+public func sleep(
+  _ seconds: Double, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+) {
+  let task = currentTask()
+  let site = Runtime.shared.site(file, line, function)
+  let nanoseconds = UInt64(max(0, seconds) * 1e9)
+  let since = Runtime.shared.beginWait(
+    task, kind: Int32(DT_WAIT_SLEEP), target: 0, site: site, flags: UInt32(DT_WAIT_TIMED),
+    deadline: dt_monotonic_ns() + nanoseconds)
+  var pause = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+  var left = timespec()
+  while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
+  Runtime.shared.endWait(task, kind: Int32(DT_WAIT_SLEEP), target: 0, site: site, since: since)
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+  seconds >= 1 ? "\(Double(Int(seconds * 10)) / 10)s" : "\(Int(seconds * 1000))ms"
+}
+
+/// One thread (not a task) that runs timer actions at their deadlines.
+final class Timers: @unchecked Sendable {
+  static let shared = Timers()
+
+  private let lock = PlatformLock()
+  private var pending: [(deadline: UInt64, action: () -> Void)] = []
+  private var started = false
+
+  func schedule(in seconds: Double, _ action: @escaping () -> Void) {
+    let deadline = dt_monotonic_ns() + UInt64(max(0, seconds) * 1e9)
+    lock.withLock {
+      pending.append((deadline, action))
+      if !started {
+        started = true
+        startThread()
+      }
+      lock.broadcast()
+    }
+  }
+
+  private func startThread() {
+    var thread = pthread_t()
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    let context = Unmanaged.passRetained(self).toOpaque()
+    if pthread_create(&thread, &attributes, runTimers, context) != 0 {
+      Unmanaged<Timers>.fromOpaque(context).release()
+    }
+    pthread_attr_destroy(&attributes)
+  }
+
+  func run() -> Never {
+    // Not a task: its actions deliver to channels without registering it.
+    dt_set_thread_name("deadtop-timers")
+    while true {
+      var due: [() -> Void] = []
+      lock.withLock {
+        while true {
+          let now = dt_monotonic_ns()
+          due = pending.filter { $0.deadline <= now }.map(\.action)
+          pending.removeAll { $0.deadline <= now }
+          if !due.isEmpty { break }
+          if let next = pending.map(\.deadline).min() { lock.wait(until: next) } else { lock.wait() }
+        }
+      }
+      for action in due { action() }
+    }
+  }
+}
+
+private func runTimers(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  Unmanaged<Timers>.fromOpaque(context!).takeRetainedValue().run()
+}
