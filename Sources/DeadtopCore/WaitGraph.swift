@@ -144,23 +144,17 @@ struct WaitGraph {
       spread(from: [ended], into: findings.count - 1, directWaitersAreMembers: true)
     }
     // The rest wait on something no task that can progress will ever use: stuck forever.
-    for node in nodes where !assigned[node] && successors[node].allSatisfy({ !deadlocked[$0] || $0 == node })
-    {
+    // Those waiting on no other deadlocked task come first, so the rest fall behind them.
+    let waitsOnNoOther = { (node: Int) in successors[node].allSatisfy { !deadlocked[$0] || $0 == node } }
+    let unassigned = nodes.filter { !assigned[$0] }
+    for node in unassigned.filter(waitsOnNoOther) + unassigned.filter({ !waitsOnNoOther($0) })
+    where !assigned[node] {
       assigned[node] = true
       findings.append(
         Deadlock(
           kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
-          blockedBehind: [],
-          endedHolders: [], reason: guesses[node] ?? "no task that can progress will release it"))
-      spread(from: [node], into: findings.count - 1, directWaitersAreMembers: false)
-    }
-    for node in nodes where !assigned[node] {
-      assigned[node] = true
-      findings.append(
-        Deadlock(
-          kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
-          blockedBehind: [],
-          endedHolders: [], reason: guesses[node] ?? "no task that can progress will release it"))
+          blockedBehind: [], endedHolders: [],
+          reason: guesses[node] ?? "no task that can progress will release it"))
       spread(from: [node], into: findings.count - 1, directWaitersAreMembers: false)
     }
     return findings

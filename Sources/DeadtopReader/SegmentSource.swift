@@ -372,22 +372,7 @@ public final class SegmentSource {
     }
     var wait: Wait?
     if state == .blocked {
-      let kind: Wait.Kind?
-      switch Int(slot.wait_kind) {
-      case DT_WAIT_MUTEX: kind = .mutex
-      case DT_WAIT_READ_LOCK: kind = .readLock
-      case DT_WAIT_WRITE_LOCK: kind = .writeLock
-      case DT_WAIT_JOIN: kind = .join
-      case DT_WAIT_SEND: kind = .send
-      case DT_WAIT_RECEIVE: kind = .receive
-      case DT_WAIT_SELECT: kind = .select
-      case DT_WAIT_WAITGROUP: kind = .waitGroup
-      case DT_WAIT_COND: kind = .cond
-      case DT_WAIT_SEMAPHORE: kind = .semaphore
-      case DT_WAIT_SLEEP: kind = .sleep
-      default: kind = nil
-      }
-      if let kind {
+      if let kind = Self.waitKind(slot.wait_kind) {
         let flags = Int(slot.wait_flags)
         let caseCount = min(Int(slot.case_count), Int(DT_MAX_CASES))
         let cases = withUnsafeBytes(of: slot.cases) { bytes in
@@ -478,6 +463,24 @@ public final class SegmentSource {
     return records.sorted { $0.timeNanoseconds < $1.timeNanoseconds }
   }
 
+  /// A DT_WAIT_* value, as in a task's wait and a block or wake event's detail.
+  static func waitKind(_ raw: UInt32) -> Wait.Kind? {
+    switch Int(raw) {
+    case DT_WAIT_MUTEX: .mutex
+    case DT_WAIT_READ_LOCK: .readLock
+    case DT_WAIT_WRITE_LOCK: .writeLock
+    case DT_WAIT_JOIN: .join
+    case DT_WAIT_SEND: .send
+    case DT_WAIT_RECEIVE: .receive
+    case DT_WAIT_SELECT: .select
+    case DT_WAIT_WAITGROUP: .waitGroup
+    case DT_WAIT_COND: .cond
+    case DT_WAIT_SEMAPHORE: .semaphore
+    case DT_WAIT_SLEEP: .sleep
+    default: nil
+    }
+  }
+
   private func readEvents() -> [Event] {
     var events: [Event] = []
     ring(eventsTable, head: headerField(\.events_head), as: dt_event.self) { event in
@@ -487,14 +490,10 @@ public final class SegmentSource {
         Int(DT_EVENT_TIMEOUT): .timeout,
       ]
       guard let kind = kinds[Int(event.kind)] else { return }
-      let waitKinds: [Int: Wait.Kind] = [
-        Int(DT_WAIT_MUTEX): .mutex, Int(DT_WAIT_READ_LOCK): .readLock, Int(DT_WAIT_WRITE_LOCK): .writeLock,
-        Int(DT_WAIT_JOIN): .join,
-      ]
       events.append(
         Event(
           kind: kind, timeNanoseconds: event.time_ns, task: event.task, target: event.target,
-          site: site(event.site), waitKind: waitKinds[Int(event.detail)],
+          site: site(event.site), waitKind: Self.waitKind(event.detail),
           durationNanoseconds: event.duration_ns))
     }
     return events.sorted { $0.timeNanoseconds < $1.timeNanoseconds }
