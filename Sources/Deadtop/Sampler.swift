@@ -159,6 +159,13 @@ final class Sampler: @unchecked Sendable {
         case Int(DT_WAIT_MUTEX): record.waiting_mutex += 1
         case Int(DT_WAIT_READ_LOCK), Int(DT_WAIT_WRITE_LOCK): record.waiting_rwlock += 1
         case Int(DT_WAIT_JOIN): record.waiting_join += 1
+        case Int(DT_WAIT_SEND): record.waiting_send += 1
+        case Int(DT_WAIT_RECEIVE): record.waiting_receive += 1
+        case Int(DT_WAIT_SELECT): record.waiting_select += 1
+        case Int(DT_WAIT_WAITGROUP): record.waiting_waitgroup += 1
+        case Int(DT_WAIT_COND): record.waiting_cond += 1
+        case Int(DT_WAIT_SEMAPHORE): record.waiting_semaphore += 1
+        case Int(DT_WAIT_SLEEP): record.waiting_sleep += 1
         default: record.waiting_other += 1
         }
         let waited = now > copy.wait_since_ns ? now - copy.wait_since_ns : 0

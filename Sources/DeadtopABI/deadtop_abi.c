@@ -116,19 +116,33 @@ int dt_process_name(int32_t pid, char *buffer, size_t size) {
 }
 
 void dt_format_sched_record(const dt_sched_record *r, uint64_t since_start_ns, char *buffer, size_t size) {
+  /* Blocked tasks by wait kind; kinds with no waiting task are left out to keep the line short. */
+  const struct { const char *name; uint32_t count; } waits[] = {
+    {"mutex", r->waiting_mutex},         {"rwlock", r->waiting_rwlock},     {"join", r->waiting_join},
+    {"send", r->waiting_send},           {"receive", r->waiting_receive},   {"select", r->waiting_select},
+    {"waitgroup", r->waiting_waitgroup}, {"cond", r->waiting_cond},         {"semaphore", r->waiting_semaphore},
+    {"sleep", r->waiting_sleep},         {"other", r->waiting_other},
+  };
+  char waiting[256] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < sizeof waits / sizeof waits[0] && used < sizeof waiting; i++) {
+    if (waits[i].count == 0) continue;
+    used += (size_t)snprintf(waiting + used, sizeof waiting - used, "%s%s=%u", used ? " " : "", waits[i].name,
+                             waits[i].count);
+  }
   snprintf(buffer, size,
-           "SCHED %llums: tasks=%u running=%u blocked=%u ended=%u waiting(mutex=%u rwlock=%u join=%u other=%u) "
+           "SCHED %llums: tasks=%u running=%u blocked=%u ended=%u waiting(%s) "
            "threads=%u runnable=%u diskwait=%u csw=%llu/%llu cpu=%llums acquired=%llu contended=%llu blocks=%llu "
-           "wakeups=%llu longest=%llums",
-           (unsigned long long)(since_start_ns / 1000000), r->tasks, r->running, r->blocked, r->ended,
-           r->waiting_mutex, r->waiting_rwlock, r->waiting_join, r->waiting_other, r->os_threads, r->os_runnable,
-           r->os_disk_wait, (unsigned long long)r->voluntary_switches, (unsigned long long)r->involuntary_switches,
-           (unsigned long long)(r->cpu_ns / 1000000), (unsigned long long)r->acquisitions,
-           (unsigned long long)r->contended, (unsigned long long)r->blocks, (unsigned long long)r->wakeups,
-           (unsigned long long)(r->longest_wait_ns / 1000000));
+           "wakeups=%llu sends=%llu receives=%llu timeouts=%llu longest=%llums",
+           (unsigned long long)(since_start_ns / 1000000), r->tasks, r->running, r->blocked, r->ended, waiting,
+           r->os_threads, r->os_runnable, r->os_disk_wait, (unsigned long long)r->voluntary_switches,
+           (unsigned long long)r->involuntary_switches, (unsigned long long)(r->cpu_ns / 1000000),
+           (unsigned long long)r->acquisitions, (unsigned long long)r->contended, (unsigned long long)r->blocks,
+           (unsigned long long)r->wakeups, (unsigned long long)r->sends, (unsigned long long)r->receives,
+           (unsigned long long)r->timeouts, (unsigned long long)(r->longest_wait_ns / 1000000));
   if (r->longest_wait_ns > 0) {
-    size_t used = strlen(buffer);
-    snprintf(buffer + used, size - used, "(task %llu)", (unsigned long long)r->longest_wait_task);
+    size_t length = strlen(buffer);
+    snprintf(buffer + length, size - length, "(task %llu)", (unsigned long long)r->longest_wait_task);
   }
 }
 

@@ -124,7 +124,7 @@ public final class SegmentSource {
       edgesTable = Self.optionalTable(
         validated.tables[Int(DT_TABLE_EDGES)], slotSize: MemoryLayout<dt_edge>.size, header: validated.header)
       schedtraceTable = Self.optionalTable(
-        validated.tables[Int(DT_TABLE_SCHEDTRACE)], slotSize: MemoryLayout<dt_sched_record>.size,
+        validated.tables[Int(DT_TABLE_SCHEDTRACE)], slotSize: Int(DT_SCHED_RECORD_V1_SIZE),
         header: validated.header)
       eventsTable = Self.optionalTable(
         validated.tables[Int(DT_TABLE_EVENTS)], slotSize: MemoryLayout<dt_event>.size,
@@ -435,12 +435,15 @@ public final class SegmentSource {
     guard capacity > 0, head > 0 else { return }
     let first = head > capacity ? head - capacity : 0
     let raw = base + Int(table.offset)
+    // An older writer's shorter slots leave the fields it does not know zero.
     let size = MemoryLayout<Slot>.size
+    let copied = min(size, Int(table.slot_size))
     let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
     defer { copy.deallocate() }
     for index in first..<head {
       let slot = raw + Int(index % capacity) * Int(table.slot_size)
-      guard dt_seq_read(slot, copy, size, readTries) == 1 else { continue }
+      copy.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+      guard dt_seq_read(slot, copy, copied, readTries) == 1 else { continue }
       body(copy.load(as: Slot.self))
     }
   }

@@ -21,6 +21,21 @@ import Testing
     #expect(lines.allSatisfy { $0.contains("tasks=3") && $0.contains("waiting(mutex=") })
   }
 
+  @Test func theSchedtraceCountsChannelAndWaitGroupWaits() throws {
+    let demo = try DemoProcess("receive-first", environment: ["DEADTOP_SCHEDTRACE_MS": "20"])
+    _ = try demo.attachUntil { $0.status == 3 }
+    var line = ""
+    let deadline = Date().addingTimeInterval(20)
+    repeat {
+      usleep(50_000)
+      let lines = try deadtop("--attach", "\(demo.pid)", "--schedtrace", "--once").output.split(separator: "\n")
+      line = String(lines.last ?? "")
+    } while !line.contains("blocked=3") && Date() < deadline
+    // ping and pong each receive; main waits for the group.
+    #expect(line.contains("waiting(receive=2 waitgroup=1)"), "\(line)")
+    #expect(line.contains("sends=0 receives=0"), "\(line)")
+  }
+
   @Test func theRuntimePrintsSchedtraceLinesItself() throws {
     let outcome = try run(Binaries.demo, ["abba", "--fixed"], environment: ["DEADTOP_SCHEDTRACE": "20"])
     #expect(outcome.status == 0)

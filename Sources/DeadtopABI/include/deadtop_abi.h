@@ -255,8 +255,13 @@ typedef struct {
   uint64_t acquisitions, contended, blocks, wakeups, sends, receives, timeouts;
   uint64_t longest_wait_ns;
   uint64_t longest_wait_task;
+  /* Version 2: blocked tasks waiting on the newer primitives (version 1 counted them in
+   * waiting_other, which now holds only kinds this version does not know). */
+  uint32_t waiting_send, waiting_receive, waiting_select, waiting_waitgroup;
+  uint32_t waiting_cond, waiting_semaphore, waiting_sleep, reserved2;
 } dt_sched_record;
-_Static_assert(sizeof(dt_sched_record) == 168, "dt_sched_record layout");
+enum { DT_SCHED_RECORD_V1_SIZE = 168 };
+_Static_assert(sizeof(dt_sched_record) == DT_SCHED_RECORD_V1_SIZE + 32, "dt_sched_record layout");
 
 /* Event kinds. */
 enum {
@@ -445,7 +450,7 @@ static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_stor
 void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait);
 
 /* Formats a schedtrace record as one line, Go's style:
- * "SCHED 3000ms: tasks=5 running=1 blocked=4 ended=0 waiting(mutex=3 rwlock=0 join=1 other=0) ..."
+ * "SCHED 3000ms: tasks=5 running=1 blocked=4 ended=0 waiting(mutex=3 join=1) ..."
  * `since_start_ns` is the record's time since the process started. */
 void dt_format_sched_record(const dt_sched_record *record, uint64_t since_start_ns, char *buffer, size_t size);
 
