@@ -28,7 +28,7 @@ public enum TextReport {
     let locks = snapshot.resources
     if !locks.isEmpty {
       out.append("")
-      out.append("Locks")
+      out.append("Resources")
       for resource in locks { out.append(describe(resource: resource, in: analysis)) }
     }
     if !snapshot.warnings.isEmpty {

@@ -91,3 +91,43 @@ import Testing
     #expect(snapshot.label(resource: 8) == "resource #8")
   }
 }
+
+@Suite struct ChannelReportTests {
+  func leakedChild() -> Analysis {
+    var process = SnapshotBuilder()
+    let answer = process.synchronizer(100, .channel, "answer", users: [1, 2], references: 1)
+    process.running(1, "main")
+    process.blocked(2, "child", on: .send, .resource(answer), parent: 1, createdAt: 2_000)
+    return process.analysis
+  }
+
+  @Test func textExplainsAStuckForeverFinding() {
+    let text = TextReport.render(leakedChild())
+    #expect(text.contains("1 of 2 live tasks stuck; the others run on (a partial deadlock)"))
+    #expect(text.contains("Deadlock 1: stuck forever (likely)"))
+    #expect(text.contains("task 2 \"child\" waits to send on channel \"answer\" for 2.0s, at App/Bank.swift:2 in run()"))
+    #expect(
+      text.contains("why likely: only the task blocked on channel \"answer\" still holds a reference to it (1)"))
+    #expect(
+      text.contains(
+        "Resources\n  channel \"answer\": unbuffered, used by task 1 \"main\", task 2 \"child\"; waiting: task 2 \"child\""
+      ))
+  }
+
+  @Test func jsonCarriesScopeReasonAndChannelState() throws {
+    let document = JSONReport.document(leakedChild())
+    let finding = try #require(document.deadlocks.first)
+    #expect(finding.kind == "stuck-forever")
+    #expect(finding.scope == "partial")
+    #expect(finding.certainty == "likely")
+    #expect(finding.reason?.hasPrefix("only the task blocked on channel \"answer\"") == true)
+    #expect(finding.tasks == ["child"])
+    let channel = try #require(document.resources.first)
+    #expect(channel.kind == "channel")
+    #expect(channel.capacity == 0)
+    #expect(channel.closed == false)
+    #expect(channel.users == [1, 2])
+    #expect(channel.references == 1)
+    #expect(channel.waiters == [2])
+  }
+}

@@ -19,8 +19,26 @@ struct SnapshotBuilder {
     return id
   }
 
-  mutating func running(_ id: TaskID, _ name: String, holds: [Hold] = []) {
-    tasks.append(TaskInfo(id: id, name: name, state: .running, holds: holds))
+  /// A channel, WaitGroup, Cond or semaphore, created at `createdAt` (ns).
+  @discardableResult
+  mutating func synchronizer(
+    _ id: ResourceID, _ kind: ResourceInfo.Kind, _ name: String, capacity: Int = 0, count: Int = 0,
+    closed: Bool = false, clockDriven: Bool = false, users: [TaskID] = [], listsMembers: Bool = false,
+    references: Int? = nil, createdAt: UInt64 = 1_000
+  ) -> ResourceID {
+    var resource = ResourceInfo(
+      id: id, kind: kind, name: name, capacity: capacity, count: count, closed: closed,
+      clockDriven: clockDriven, users: users, listsMembers: listsMembers, references: references)
+    resource.createdAtNanoseconds = createdAt
+    resources.append(resource)
+    return id
+  }
+
+  mutating func running(
+    _ id: TaskID, _ name: String, holds: [Hold] = [], parent: TaskID? = nil, createdAt: UInt64 = 0
+  ) {
+    tasks.append(
+      TaskInfo(id: id, name: name, state: .running, holds: holds, parent: parent, createdAtNanoseconds: createdAt))
   }
 
   mutating func ended(_ id: TaskID, _ name: String, holds: [Hold] = []) {
@@ -30,14 +48,24 @@ struct SnapshotBuilder {
 
   mutating func blocked(
     _ id: TaskID, _ name: String, on kind: Wait.Kind, _ target: Wait.Target, holds: [Hold] = [],
-    sequence explicit: UInt64? = nil
+    sequence explicit: UInt64? = nil, cases: [Wait.Case] = [], deadline: UInt64? = nil,
+    parent: TaskID? = nil, createdAt: UInt64 = 0
   ) {
     sequence += 1
     let wait = Wait(
       kind: kind, target: target, sinceNanoseconds: now - 2_000_000_000,
       sequence: explicit ?? sequence,
-      site: CallSite(file: "App/Bank.swift", line: UInt32(id), function: "run()"))
-    tasks.append(TaskInfo(id: id, name: name, state: .blocked, wait: wait, holds: holds))
+      site: CallSite(file: "App/Bank.swift", line: UInt32(id), function: "run()"), cases: cases,
+      deadlineNanoseconds: deadline)
+    tasks.append(
+      TaskInfo(
+        id: id, name: name, state: .blocked, wait: wait, holds: holds, parent: parent,
+        createdAtNanoseconds: createdAt))
+  }
+
+  /// A select over `cases`, each a channel and what the task would do with it.
+  mutating func selecting(_ id: TaskID, _ name: String, _ cases: [Wait.Case], deadline: UInt64? = nil) {
+    blocked(id, name, on: .select, .resource(0), cases: cases, deadline: deadline)
   }
 
   var snapshot: Snapshot {
