@@ -56,6 +56,9 @@ public final class Channel<Element>: @unchecked Sendable {
 
   // MARK: Operations
 
+  // Not inlined into callers (release builds inline across modules): an inlined copy
+  // would hold the channel a varying number of times and skew its reference count.
+  @inline(never)
   public func send(
     _ value: Element, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
@@ -79,12 +82,14 @@ public final class Channel<Element>: @unchecked Sendable {
   }
 
   /// Go's `v, ok := <-ch`: ok is false once the channel is closed and drained.
+  @inline(never)  // as `send`
   public func receiveWithStatus(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> (value: Element?, ok: Bool) {
     receive(iterating: false, site: (file, line, function))
   }
 
+  @inline(never)  // as `send`
   func receive(iterating: Bool, site: CallSiteArguments) -> (value: Element?, ok: Bool) {
     let task = currentTask()
     lock.lock()
@@ -203,8 +208,16 @@ public final class Channel<Element>: @unchecked Sendable {
     return nil
   }
 
-  func enqueueReceiver(_ entry: QueuedWaiter<Element>) { receivers.append(entry) }
-  func enqueueSender(_ entry: QueuedWaiter<Element>) { senders.append(entry) }
+  // Queuing publishes: the waiter is now one of the channel's users.
+  func enqueueReceiver(_ entry: QueuedWaiter<Element>) {
+    receivers.append(entry)
+    published.publish(count: buffered)
+  }
+
+  func enqueueSender(_ entry: QueuedWaiter<Element>) {
+    senders.append(entry)
+    published.publish(count: buffered)
+  }
 
   func remove(_ waiter: Waiter) {
     receivers.remove(waiter)
@@ -219,8 +232,9 @@ public final class Channel<Element>: @unchecked Sendable {
     let waiter = Waiter()
     operation.enqueue(waiter, index: 0, task: task.pointee.id)
     // The operation object holds the channel once, a loop's iterator once more, and an
-    // unoptimized caller keeps a copy for the duration of the call.
-    let held = 1 + (iterating ? 1 : 0) + Self.callerCopies
+    // unoptimized loop copies the iterator's reference for each `next()`. What the
+    // caller's frames hold is theirs: a reference like any other.
+    let held = 1 + (iterating ? Self.iteratorCopies : 0)
     published.heldByRuntime.add(held, ordering: .relaxed)
     let siteReference = Runtime.shared.site(site.file, site.line, site.function)
     let since = Runtime.shared.beginWait(
@@ -242,9 +256,9 @@ public final class Channel<Element>: @unchecked Sendable {
 
 extension Channel {
   #if DEBUG
-    static var callerCopies: Int { 1 }
+    static var iteratorCopies: Int { 2 }
   #else
-    static var callerCopies: Int { 0 }
+    static var iteratorCopies: Int { 1 }
   #endif
 }
 
@@ -257,6 +271,7 @@ extension Channel: Sequence {
     let line: UInt
     let function: StaticString
 
+    @inline(never)  // as `send`
     public mutating func next() -> Element? {
       let (value, ok) = channel.receive(iterating: true, site: (file, line, function))
       return ok ? value : nil

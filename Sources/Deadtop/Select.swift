@@ -120,6 +120,7 @@ public func select(
   select(cases, default: otherwise, file: file, line: line, function: function)
 }
 
+@inline(never)  // as `Channel.send`: keeps the channels' reference counts predictable
 public func select(
   _ cases: [SelectCase], default otherwise: (() -> Void)? = nil, file: StaticString = #fileID,
   line: UInt = #line, function: StaticString = #function

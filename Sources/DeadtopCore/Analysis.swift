@@ -143,6 +143,13 @@ public struct Analysis: Sendable {
     }
   }
 
+  /// Who holds `resource`: a lock's holders, a semaphore's permit holders. A semaphore
+  /// has no per-task hold records: its slot lists its holders.
+  public func holders(of resource: ResourceInfo) -> [(task: TaskID, hold: Hold)] {
+    guard resource.kind == .semaphore, resource.listsMembers else { return holders[resource.id] ?? [] }
+    return resource.users.map { (task: $0, hold: Hold(resource: resource.id, mode: .exclusive)) }
+  }
+
   /// Keeps only the findings that `earlier` already showed with the same wait episodes:
   /// a deadlock never dissolves, so this filters out a picture torn across slots.
   public func confirmed(by earlier: Snapshot) -> Analysis {

@@ -10,7 +10,9 @@
 ///   reference to it, nobody else can ever reach it: it is stuck forever (a sender left
 ///   behind after its receiver returned). When it has more references than the tasks
 ///   above can account for, some other task may hold it: any task that can progress
-///   may release the waiter.
+///   may release the waiter. The runtime subtracts only what it holds itself, so a
+///   count errs high (a temporary copy in some frame), which misses a finding rather
+///   than inventing one.
 struct Reach {
   let snapshot: Snapshot
   let waiters: [ResourceID: [TaskID]]
@@ -44,7 +46,8 @@ struct Reach {
         reasons.append(reach.reason)
       }
       return Analysis.Requirement(
-        mode: anyone ? .anyTask : .any, tasks: unique(partners), guess: reasons.joined(separator: "; "))
+        mode: anyone ? .anyTask : .any, tasks: unique(partners),
+        guess: reasons.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "; "))
     case .cond:
       guard case .resource(let id) = wait.target, let cond = snapshot.resource(id) else { return .progresses }
       let reach = users(of: cond, countsReferences: false)
@@ -83,15 +86,19 @@ struct Reach {
     let label = snapshot.label(resource: resource.id)
     let blocked = waiters[resource.id] ?? []
     var result: (tasks: [TaskID], anyone: Bool, reason: String)
-    if countsReferences, let references = resource.references, references <= blocked.count {
+    let reach = mayHold(resource)
+    // A task running a spawned closure that captured the resource holds it twice: in the
+    // closure's context and for the closure's call (measured in debug and release builds).
+    let blockedHolds = blocked.count + blocked.filter { reach.capturers.contains($0) }.count
+    if countsReferences, let references = resource.references, references <= blockedHolds {
       result = (
         blocked, false,
-        "only the \(blocked.count == 1 ? "task" : "tasks") blocked on \(label) still "
-          + "\(blocked.count == 1 ? "holds" : "hold") a reference to it (\(references))"
+        "nothing but the \(blocked.count == 1 ? "task" : "tasks") blocked on \(label) still refers to it "
+          + "(\(references) \(references == 1 ? "reference" : "references"), all \(blocked.count == 1 ? "its" : "their") own)"
       )
     } else {
-      let holders = mayHold(resource)
-      let unaccounted = resource.references.map { $0 > holders.count } ?? true
+      let holders = reach.holders
+      let unaccounted = resource.references.map { $0 > holders.count + reach.capturers.count } ?? true
       if resource.unlistedUsers || (countsReferences && unaccounted) {
         result = (holders, true, "\(label) may be held by tasks that have not used it yet")
       } else if holders.allSatisfy({ blocked.contains($0) }) {
@@ -107,22 +114,25 @@ struct Reach {
     return result
   }
 
-  /// Live users, and live tasks spawned by them after the resource was created.
-  private func mayHold(_ resource: ResourceInfo) -> [TaskID] {
+  /// Live users, and live tasks spawned by them after the resource was created; the
+  /// latter (users or not) may have captured it in their closures.
+  private func mayHold(_ resource: ResourceInfo) -> (holders: [TaskID], capturers: Set<TaskID>) {
     var holders = Set(resource.users.filter { snapshot.task($0).map { $0.state != .ended } ?? false })
     var spawners = Set(resource.users)
+    var capturers = Set<TaskID>()
     var grew = true
     while grew {
       grew = false
-      for task in snapshot.tasks where task.state != .ended && !holders.contains(task.id) {
+      for task in snapshot.tasks where task.state != .ended && !capturers.contains(task.id) {
         guard let parent = task.parent, spawners.contains(parent),
           task.createdAtNanoseconds >= resource.createdAtNanoseconds
         else { continue }
         holders.insert(task.id)
         spawners.insert(task.id)
+        capturers.insert(task.id)
         grew = true
       }
     }
-    return holders.sorted()
+    return (holders.sorted(), capturers)
   }
 }

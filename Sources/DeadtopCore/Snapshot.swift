@@ -193,7 +193,10 @@ public struct Wait: Sendable, Equatable {
 
   /// Every channel (or other resource) the wait is on.
   public var resources: [ResourceID] {
-    if !cases.isEmpty { return cases.map(\.resource) }
+    if !cases.isEmpty {
+      var seen = Set<ResourceID>()
+      return cases.map(\.resource).filter { seen.insert($0).inserted }  // a select may name one twice
+    }
     if case .resource(let resource) = target, resource != 0 { return [resource] }
     return []
   }

@@ -251,10 +251,7 @@ public enum TextReport {
     let snapshot = analysis.snapshot
     var line = "  \(snapshot.label(resource: resource.id))"
     if resource.name != nil, let site = resource.site { line += " (created at \(site.description))" }
-    let holders =
-      resource.listsMembers && resource.kind == .semaphore
-      ? resource.users.map { (task: $0, hold: Hold(resource: resource.id, mode: .exclusive)) }
-      : analysis.holders[resource.id] ?? []
+    let holders = analysis.holders(of: resource)
     if let state = snapshot.describeState(of: resource) {
       line += ": " + state
       if resource.kind == .semaphore, !holders.isEmpty {

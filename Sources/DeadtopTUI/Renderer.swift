@@ -338,9 +338,17 @@ public enum Renderer {
 
   static func drawResources(_ screen: inout Screen, _ state: AppState, _ frame: Frame, _ analysis: Analysis) {
     let rows = Rows.resources(analysis, state: state)
+    // Narrow screens fold the state into the holders column (a lock's holders, or a
+    // channel's buffer, a WaitGroup's counter) and leave out the creation site.
+    let narrow = screen.width < 100
     let columns = layout(
-      [(" ", 1, nil), ("ID", 4, .id), ("KIND", 7, .state), ("NAME", 16, .name)],
-      flexible: [("HOLDERS", 3, .holds), ("WAITERS", 3, nil), ("WAITED", 1, .wait), ("CREATED AT", 2, nil)],
+      [(" ", 1, nil), ("ID", 4, .id), ("KIND", 9, .state), ("NAME", 16, .name)],
+      flexible: narrow
+        ? [("HOLDERS", 3, .holds), ("WAITERS", 3, nil), ("WAITED", 1, .wait)]
+        : [
+          ("STATE", 3, nil), ("HOLDERS", 3, .holds), ("WAITERS", 3, nil), ("WAITED", 1, .wait),
+          ("CREATED AT", 2, nil),
+        ],
       width: screen.width)
     drawColumnHeader(&screen, columns, state, frame.glyphs)
     let page = pageSize(height: screen.height)
@@ -348,18 +356,18 @@ public enum Renderer {
     let first = max(0, selected - page + 1)
     for (offset, row) in rows.dropFirst(first).prefix(page).enumerated() {
       let y = headerRows + offset
-      let cells = [
-        row.inDeadlock ? frame.glyphs.marker : " ", "\(row.id)", row.kind, row.name,
-        row.holders.isEmpty ? "free" : row.holders, row.waiters,
-        row.contended == 0 ? "" : "\(formatDuration(row.waitedSeconds)) (\(row.contended))", row.site,
-      ]
+      let cells =
+        [row.inDeadlock ? frame.glyphs.marker : " ", "\(row.id)", row.kind, row.name]
+        + (narrow ? [row.holders.isEmpty ? row.state : row.holders] : [row.state, row.holders])
+        + [row.waiters, row.contended == 0 ? "" : "\(formatDuration(row.waitedSeconds)) (\(row.contended))"]
+        + (narrow ? [] : [row.site])
       drawCells(
         &screen, cells, columns, y: y, role: row.inDeadlock ? .deadlock : .normal, glyphs: frame.glyphs)
       if first + offset == selected { screen.paint(row: y, role: .selected) }
     }
     if rows.isEmpty {
       screen.put(
-        state.filter.isEmpty ? "No locks." : "No lock matches /\(state.filter)", column: 1, row: headerRows,
+        state.filter.isEmpty ? "No resources." : "No resource matches /\(state.filter)", column: 1, row: headerRows,
         role: .dim)
     }
   }
@@ -461,10 +469,19 @@ public enum Renderer {
       }
       return lines
     case .resource(let id):
-      guard let resource = snapshot.resource(id) else { return [("Lock \(id) is gone.", .dim)] }
+      guard let resource = snapshot.resource(id) else { return [("Resource \(id) is gone.", .dim)] }
       var lines: [(String, Role)] = [(snapshot.label(resource: id), .title)]
       if let site = resource.site { lines.append(("  created at \(site.description)", .normal)) }
-      let holders = analysis.holders[id] ?? []
+      if let state = snapshot.describeState(of: resource) { lines.append(("  state: \(state)", .normal)) }
+      if resource.kind.isSynchronizer && resource.kind != .semaphore {
+        let who = resource.users.map { snapshot.label(task: $0) }.joined(separator: ", ")
+        let title = resource.listsMembers ? "members" : "used by"
+        lines.append(("  \(title): \(who.isEmpty ? "none" : who)\(resource.unlistedUsers ? ", and more" : "")", .normal))
+      }
+      if let references = resource.references {
+        lines.append(("  references outside the runtime: \(references)", .normal))
+      }
+      let holders = analysis.holders(of: resource)
       lines.append(("  holders: \(holders.isEmpty ? "none" : "")", .normal))
       for holder in holders {
         var text = "    \(snapshot.label(task: holder.task))"

@@ -25,6 +25,10 @@ public struct ResourceRow: Sendable, Equatable {
   public var id: ResourceID
   public var kind: String
   public var name: String
+  /// "free", "held", or a channel's buffer fill and closed, a WaitGroup's counter, a
+  /// semaphore's permits.
+  public var state: String
+  /// Lock and permit holders, or a WaitGroup's member tasks.
   public var holders: String
   public var holderCount: Int
   public var waiters: String
@@ -35,7 +39,7 @@ public struct ResourceRow: Sendable, Equatable {
   public var contended: UInt64
   public var waitedSeconds: Double
 
-  var searchText: String { "\(id) \(kind) \(name) \(holders) \(waiters) \(site)".lowercased() }
+  var searchText: String { "\(id) \(kind) \(name) \(state) \(holders) \(waiters) \(site)".lowercased() }
 }
 
 public enum Rows {
@@ -122,14 +126,17 @@ public enum Rows {
     var deadlocked = Set<ResourceID>()
     for deadlock in analysis.deadlocks { deadlocked.formUnion(analysis.resources(of: deadlock)) }
     var rows = snapshot.resources.map { resource -> ResourceRow in
-      let holders = analysis.holders[resource.id] ?? []
+      let holders = analysis.holders(of: resource)
       let waiters = analysis.waiters[resource.id] ?? []
+      let owners =
+        resource.kind == .waitGroup && resource.listsMembers
+        ? resource.users.map { snapshot.name(task: $0) }
+        : holders.map { snapshot.name(task: $0.task) + ($0.hold.mode == .shared ? " (read)" : "") }
       return ResourceRow(
         id: resource.id, kind: resource.kind.rawValue, name: snapshot.name(resource: resource.id),
-        holders: holders.map { holder in
-          snapshot.name(task: holder.task) + (holder.hold.mode == .shared ? " (read)" : "")
-        }.joined(separator: ", "),
-        holderCount: holders.count,
+        state: snapshot.describeState(of: resource) ?? (holders.isEmpty ? "free" : "held"),
+        holders: owners.joined(separator: ", "),
+        holderCount: owners.count,
         waiters: waiters.map { snapshot.name(task: $0) }.joined(separator: ", "),
         waiterCount: waiters.count,
         site: resource.site.map { "\($0.file):\($0.line)" } ?? "",

@@ -63,7 +63,30 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     #expect(finding?.kind == .stuckForever)
     #expect(finding?.certainty == .likely)
     #expect(finding?.otherMembers == [2])
-    #expect(finding?.reason.contains("only the task blocked on channel \"answer\" still holds a reference") == true)
+    #expect(finding?.reason.contains("nothing but the task blocked on channel \"answer\" still refers to it") == true)
+  }
+
+  @Test func aSpawnedTaskThatCapturedTheChannelHoldsItTwice() {
+    // The child's closure captured `answer`; running that closure holds it once more.
+    var process = SnapshotBuilder()
+    let answer = process.synchronizer(100, .channel, "answer", users: [1, 2], references: 2)
+    process.running(1, "main")
+    process.blocked(2, "child", on: .send, .resource(answer), parent: 1, createdAt: 2_000)
+    let analysis = process.analysis
+    #expect(analysis.deadlocked == [2])
+    #expect(analysis.deadlocks.first?.reason.contains("(2 references, all its own)") == true)
+  }
+
+  @Test func aSecondReferenceIsSomebodyElsesWhenTheWaiterMadeTheChannel() {
+    // The waiter created the channel after it started: no closure of its captured it, so
+    // the second reference is another holder's (an object's field, a global).
+    var process = SnapshotBuilder()
+    let stored = process.synchronizer(100, .channel, "stored", users: [2], references: 2, createdAt: 5_000)
+    process.running(1, "main")
+    process.blocked(2, "sender", on: .send, .resource(stored), parent: 1, createdAt: 2_000)
+    let analysis = process.analysis
+    #expect(analysis.deadlocked.isEmpty)
+    #expect(analysis.requirements[2]?.mode == .anyTask)
   }
 
   @Test func moreReferencesThanKnownUsersMeanAnyRunningTaskMayRelease() {

@@ -107,7 +107,9 @@ import Testing
     #expect(text.contains("Deadlock 1: stuck forever (likely)"))
     #expect(text.contains("task 2 \"child\" waits to send on channel \"answer\" for 2.0s, at App/Bank.swift:2 in run()"))
     #expect(
-      text.contains("why likely: only the task blocked on channel \"answer\" still holds a reference to it (1)"))
+      text.contains(
+        "why likely: nothing but the task blocked on channel \"answer\" still refers to it (1 reference, all its own)"
+      ))
     #expect(
       text.contains(
         "Resources\n  channel \"answer\": unbuffered, used by task 1 \"main\", task 2 \"child\"; waiting: task 2 \"child\""
@@ -120,7 +122,7 @@ import Testing
     #expect(finding.kind == "stuck-forever")
     #expect(finding.scope == "partial")
     #expect(finding.certainty == "likely")
-    #expect(finding.reason?.hasPrefix("only the task blocked on channel \"answer\"") == true)
+    #expect(finding.reason?.hasPrefix("nothing but the task blocked on channel \"answer\"") == true)
     #expect(finding.tasks == ["child"])
     let channel = try #require(document.resources.first)
     #expect(channel.kind == "channel")

@@ -276,3 +276,66 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     #expect(!filtered.text.contains("block     task 2"))
   }
 }
+
+/// Workers feeding a closed, full channel; a WaitGroup with members; a semaphore.
+func pipelineAnalysis() -> Analysis {
+  let now: UInt64 = 100_000_000_000
+  let tasks = [
+    TaskInfo(id: 1, name: "main", state: .running),
+    TaskInfo(
+      id: 2, name: "producer", state: .blocked,
+      wait: Wait(kind: .send, target: .resource(20), sinceNanoseconds: now - 2_000_000_000, sequence: 1)),
+    TaskInfo(id: 3, name: "consumer", state: .running),
+  ]
+  var results = ResourceInfo(
+    id: 20, kind: .channel, name: "results", capacity: 4, count: 4, closed: false, users: [2, 3], references: 3)
+  results.createdAtNanoseconds = 1
+  let resources = [
+    results,
+    ResourceInfo(id: 21, kind: .channel, name: "done", closed: true, users: [1]),
+    ResourceInfo(id: 22, kind: .waitGroup, name: "workers", count: 2, users: [2, 3], listsMembers: true),
+    ResourceInfo(id: 23, kind: .semaphore, name: "slots", capacity: 2, count: 1, users: [3], listsMembers: true),
+  ]
+  return Analysis(
+    Snapshot(
+      process: ProcessSummary(pid: 7, name: "pipeline", source: .runtime, abiVersion: 2),
+      takenAtNanoseconds: now, tasks: tasks, resources: resources))
+}
+
+@Suite struct SynchronizerScreenTests {
+  func render(_ state: AppState, width: Int, height: Int) -> Screen {
+    Renderer.render(state, Frame(analysis: pipelineAnalysis()), width: width, height: height)
+  }
+
+  @Test(arguments: [(80, 24), (120, 40)])
+  func theResourcesViewShowsBufferFillClosedAndMembers(size: (Int, Int)) throws {
+    var state = AppState()
+    state.view = .resources
+    let screen = render(state, width: size.0, height: size.1)
+    let results = try #require(row(screen, containing: "results"))
+    #expect(screen.line(results).contains("channel"))
+    #expect(screen.line(results).contains("buffer 4/4"))
+    #expect(screen.line(results).contains("producer"))  // waiting to send
+    let done = try #require(row(screen, containing: "done"))
+    #expect(screen.line(done).contains("unbuffered, closed"))
+    let workers = try #require(row(screen, containing: "workers"))
+    #expect(screen.line(workers).contains(size.0 >= 100 ? "counter 2" : "producer"))
+    let slots = try #require(row(screen, containing: "slots"))
+    #expect(screen.line(slots).contains("consumer"))
+    if size.0 >= 100 {
+      #expect(screen.line(4).contains("STATE"))
+      #expect(screen.line(slots).contains("1/2 permits taken"))
+    }
+  }
+
+  @Test func detailsOfAChannelShowItsStateUsersAndReferences() throws {
+    var state = AppState()
+    state.view = .resources
+    state.detail = .resource(20)
+    let screen = render(state, width: 120, height: 40)
+    #expect(row(screen, containing: "state: buffer 4/4") != nil)
+    #expect(row(screen, containing: "used by: task 2 \"producer\", task 3 \"consumer\"") != nil)
+    #expect(row(screen, containing: "references outside the runtime: 3") != nil)
+    #expect(row(screen, containing: "task 2 \"producer\" wants send for 2.0s") != nil)
+  }
+}

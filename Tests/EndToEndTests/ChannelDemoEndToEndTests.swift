@@ -19,7 +19,8 @@ let channelDemoFindings = [
   Finding(name: "receive-first", kind: "cycle", certainty: "certain", scope: "global", names: "ping"),
   Finding(
     name: "unbuffered-send", kind: "stuck-forever", certainty: "certain", scope: "global", names: "main"),
-  Finding(name: "range-unclosed", kind: "cycle", certainty: "likely", scope: "partial", names: "consumer"),
+  Finding(
+    name: "range-unclosed", kind: "stuck-forever", certainty: "likely", scope: "partial", names: "consumer"),
   Finding(
     name: "waitgroup-missing-done", kind: "stuck-forever", certainty: "certain", scope: "global",
     names: "main"),

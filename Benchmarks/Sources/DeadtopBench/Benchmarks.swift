@@ -15,7 +15,7 @@ enum BenchmarkSuite {
   static let rounds = 7
 
   static let groups: [(name: String, run: @Sendable () -> Void)] = [
-    ("locks", uncontendedLocks), ("analysis", analysisAndReports), ("screen", snapshotToScreen),
+    ("locks", uncontendedLocks), ("channels", channels), ("analysis", analysisAndReports), ("screen", snapshotToScreen),
     ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost),
   ]
 
@@ -143,6 +143,14 @@ enum BenchmarkSuite {
         "  \(count) tasks, \(count) mutexes, \(analysis.deadlocks.count) deadlocks "
           + "(\(analysis.deadlocked.count) tasks stuck): analysis \(milliseconds(analyse)), text report "
           + "\(milliseconds(text)), JSON report \(milliseconds(json))")
+    }
+    for count in [1_000, 10_000] {
+      let snapshot = syntheticChannelSnapshot(tasks: count)
+      let analyse = nanosecondsPerOperation(1) { blackHole(Analysis(snapshot).deadlocks.count) }
+      let analysis = Analysis(snapshot)
+      print(
+        "  \(count) tasks, \(count) channels, \(analysis.deadlocks.count) deadlocks "
+          + "(\(analysis.deadlocked.count) tasks stuck): analysis \(milliseconds(analyse))")
     }
     print("  target: analysis of 10,000 tasks and 10,000 resources under 10 ms\n")
   }
