@@ -18,9 +18,12 @@ public final class Channel<Element>: @unchecked Sendable {
   private var senders = WaitQueue<Element>()
 
   public convenience init(
-    capacity: Int = 0, name: String? = nil, file: StaticString = #fileID, line: UInt = #line
+    capacity: Int = 0, name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
   ) {
-    self.init(capacity: capacity, name: name, clockDriven: false, referencesOf: nil, file: file, line: line)
+    self.init(
+      capacity: capacity, name: name, clockDriven: false, referencesOf: nil, file: file, line: line,
+      function: function)
   }
 
   /// `clockDriven`: a timer's channel, fed by the clock, so never stuck. `referencesOf`:
@@ -28,7 +31,7 @@ public final class Channel<Element>: @unchecked Sendable {
   /// channel), else the channel itself.
   init(
     capacity: Int, name: String?, clockDriven: Bool, referencesOf owner: AnyObject?, file: StaticString,
-    line: UInt
+    line: UInt, function: StaticString = ""
   ) {
     precondition(capacity >= 0, "a channel's capacity cannot be negative")
     self.capacity = capacity
@@ -36,7 +39,7 @@ public final class Channel<Element>: @unchecked Sendable {
     buffer = [Element?](repeating: nil, count: capacity)
     published = PublishedResource(
       kind: Int32(DT_RESOURCE_CHANNEL), name: name, capacity: capacity,
-      flags: clockDriven ? UInt32(DT_RESOURCE_CLOCK) : 0, file: file, line: line)
+      flags: clockDriven ? UInt32(DT_RESOURCE_CLOCK) : 0, file: file, line: line, function: function)
     published.use(by: currentTask().pointee.id)
     published.publish(count: 0)
     published.watchReferences(of: owner ?? self)

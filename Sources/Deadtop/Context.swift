@@ -23,12 +23,16 @@ public final class Context: @unchecked Sendable {
   public static let background = Context(
     parent: nil, deadline: nil, name: "background", file: #fileID, line: #line)
 
-  private init(parent: Context?, deadline: UInt64?, name: String, file: StaticString, line: UInt) {
+  private init(
+    parent: Context?, deadline: UInt64?, name: String, file: StaticString, line: UInt,
+    function: StaticString = ""
+  ) {
     self.parent = parent
     let inherited = [deadline, parent?.deadline].compactMap { $0 }.min()
     self.deadline = inherited
     done = Channel(
-      capacity: 0, name: name, clockDriven: inherited != nil, referencesOf: nil, file: file, line: line)
+      capacity: 0, name: name, clockDriven: inherited != nil, referencesOf: nil, file: file, line: line,
+      function: function)
     done.published.watchReferences(of: self)
   }
 
@@ -39,18 +43,19 @@ public final class Context: @unchecked Sendable {
   /// A child cancelled by `cancel()` (call it when done, as in Go) or with its parent.
   public static func withCancel(
     _ parent: Context = .background, name: String = "context", file: StaticString = #fileID,
-    line: UInt = #line
+    line: UInt = #line, function: StaticString = #function
   ) -> (context: Context, cancel: @Sendable () -> Void) {
-    makeChild(of: parent, deadline: nil, name: name, file: file, line: line)
+    makeChild(of: parent, deadline: nil, name: name, file: file, line: line, function: function)
   }
 
   /// A child that is also cancelled `seconds` from now.
   public static func withTimeout(
     _ parent: Context = .background, seconds: Double, name: String = "context with timeout",
-    file: StaticString = #fileID, line: UInt = #line
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> (context: Context, cancel: @Sendable () -> Void) {
     let deadline = dt_monotonic_ns() + UInt64(max(0, seconds) * 1e9)
-    let made = makeChild(of: parent, deadline: deadline, name: name, file: file, line: line)
+    let made = makeChild(
+      of: parent, deadline: deadline, name: name, file: file, line: line, function: function)
     let context = made.context
     Timers.shared.schedule(in: seconds) { [weak context] in
       Runtime.shared.timeouts.add(1, ordering: .relaxed)
@@ -60,11 +65,17 @@ public final class Context: @unchecked Sendable {
   }
 
   private static func makeChild(
-    of parent: Context, deadline: UInt64?, name: String, file: StaticString, line: UInt
+    of parent: Context, deadline: UInt64?, name: String, file: StaticString, line: UInt,
+    function: StaticString
   ) -> (context: Context, cancel: @Sendable () -> Void) {
-    let child = Context(parent: parent, deadline: deadline, name: name, file: file, line: line)
+    let child = Context(
+      parent: parent, deadline: deadline, name: name, file: file, line: line, function: function)
     let failure = parent.lock.withLock {
-      if parent.failure == nil { parent.children.append(child) }
+      // Background is never cancelled: its children need no list (nor does Go keep one).
+      if parent.failure == nil && parent !== Context.background {
+        parent.children.append(child)
+        child.done.published.heldByRuntime.add(1, ordering: .relaxed)  // the list's reference
+      }
       return parent.failure
     }
     if let failure { child.end(failure, by: 0) }
@@ -81,8 +92,15 @@ public final class Context: @unchecked Sendable {
     }
     guard let children else { return }
     done.close(by: task, file: #fileID, line: #line, function: "cancel")
-    for child in children { child.end(reason, by: task) }
-    if let parent { parent.lock.withLock { parent.children.removeAll { $0 === self } } }
+    for child in children {
+      child.done.published.heldByRuntime.subtract(1, ordering: .relaxed)
+      child.end(reason, by: task)
+    }
+    parent?.lock.withLock {
+      guard let parent, let index = parent.children.firstIndex(where: { $0 === self }) else { return }
+      parent.children.remove(at: index)
+      done.published.heldByRuntime.subtract(1, ordering: .relaxed)
+    }
   }
 }
 

@@ -16,8 +16,14 @@ final class PublishedResource: @unchecked Sendable {
   private var users: [UInt64] = []
   private var flags: UInt32
 
-  init(kind: Int32, name: String?, capacity: Int, flags: UInt32 = 0, file: StaticString, line: UInt) {
-    registration = Runtime.shared.registerResource(kind: kind, name: name, file: file, line: line)
+  /// `function`: where it was made; deadtop trusts the reference count only of a
+  /// primitive made in a function body (see `Reach`).
+  init(
+    kind: Int32, name: String?, capacity: Int, flags: UInt32 = 0, file: StaticString, line: UInt,
+    function: StaticString = ""
+  ) {
+    registration = Runtime.shared.registerResource(
+      kind: kind, name: name, file: file, line: line, function: function)
     slot = registration.slot.map { Runtime.shared.segment.resources + Int($0) }
     self.flags = flags
     if let slot {

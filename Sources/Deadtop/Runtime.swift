@@ -235,10 +235,10 @@ final class Runtime: @unchecked Sendable {
     let lockClass: UInt32
   }
 
-  func registerResource(kind: Int32, name: String?, file: StaticString, line: UInt)
-    -> ResourceRegistration
-  {
-    let site = site(file, line, "")
+  func registerResource(
+    kind: Int32, name: String?, file: StaticString, line: UInt, function: StaticString = ""
+  ) -> ResourceRegistration {
+    let site = site(file, line, function)
     let now = dt_monotonic_ns()
     return registry.withLock {
       let id = nextResourceID

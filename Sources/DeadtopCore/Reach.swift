@@ -18,9 +18,19 @@ struct Reach {
   let waiters: [ResourceID: [TaskID]]
   private var cache: [ResourceID: (tasks: [TaskID], anyone: Bool, reason: String)] = [:]
 
+  /// Live tasks by the task that spawned them, as positions in `snapshot.tasks`.
+  private let children: [TaskID: [Int]]
+  /// Past this many tasks that may have captured a resource, any task may as well.
+  static let capturerLimit = 64
+
   init(snapshot: Snapshot, waiters: [ResourceID: [TaskID]]) {
     self.snapshot = snapshot
     self.waiters = waiters
+    var children: [TaskID: [Int]] = [:]
+    for index in snapshot.tasks.indices where snapshot.tasks[index].state != .ended {
+      if let parent = snapshot.tasks[index].parent { children[parent, default: []].append(index) }
+    }
+    self.children = children
   }
 
   mutating func requirement(of task: TaskID, wait: Wait) -> Analysis.Requirement {
@@ -86,17 +96,18 @@ struct Reach {
     let label = snapshot.label(resource: resource.id)
     let blocked = waiters[resource.id] ?? []
     var result: (tasks: [TaskID], anyone: Bool, reason: String)
-    let reach = mayHold(resource)
     // A task running a spawned closure that captured the resource holds it twice: in the
     // closure's context and for the closure's call (measured in debug and release builds).
-    let blockedHolds = blocked.count + blocked.filter { reach.capturers.contains($0) }.count
-    if countsReferences, let references = resource.references, references <= blockedHolds {
+    let blockedHolds = blocked.count + blocked.filter { mayHaveCaptured(resource, $0) }.count
+    if countsReferences, Self.framesHoldAll(resource), let references = resource.references,
+      references <= blockedHolds
+    {
       result = (
         blocked, false,
         "nothing but the \(blocked.count == 1 ? "task" : "tasks") blocked on \(label) still refers to it "
           + "(\(references) \(references == 1 ? "reference" : "references"), all \(blocked.count == 1 ? "its" : "their") own)"
       )
-    } else {
+    } else if let reach = mayHold(resource) {
       let holders = reach.holders
       let unaccounted = resource.references.map { $0 > holders.count + reach.capturers.count } ?? true
       if resource.unlistedUsers || (countsReferences && unaccounted) {
@@ -109,28 +120,53 @@ struct Reach {
       } else {
         result = (holders, false, "\(label) can only be reached by the tasks that have used it")
       }
+    } else {
+      result = ([], true, "\(label) may be held by any of the many tasks spawned since it was made")
     }
     cache[resource.id] = result
     return result
   }
 
+  /// Whether every reference to `resource` is counted once per holder: true for one
+  /// made in a function body, which tasks hold in their frames and closures. One made in
+  /// an initializer, as a stored property's default or in top-level code is likely held
+  /// by an object's field or a global: one reference, however many tasks can reach it.
+  /// (`#function` names a function with its parameters; a property initializer gives the
+  /// type or property name, top-level code the module's.)
+  static func framesHoldAll(_ resource: ResourceInfo) -> Bool {
+    guard let function = resource.site?.function, function.contains("(") else { return false }
+    return !function.hasPrefix("init(")
+  }
+
+  /// Whether `task` runs a closure that may have captured `resource`: `mayHold`'s
+  /// capturers, found from the task up through the tasks that spawned it.
+  private func mayHaveCaptured(_ resource: ResourceInfo, _ task: TaskID) -> Bool {
+    var current = task
+    for _ in 0...Self.capturerLimit {
+      guard let info = snapshot.task(current), info.state != .ended,
+        info.createdAtNanoseconds >= resource.createdAtNanoseconds, let parent = info.parent
+      else { return false }
+      if resource.users.contains(parent) { return true }
+      current = parent
+    }
+    return false
+  }
+
   /// Live users, and live tasks spawned by them after the resource was created; the
-  /// latter (users or not) may have captured it in their closures.
-  private func mayHold(_ resource: ResourceInfo) -> (holders: [TaskID], capturers: Set<TaskID>) {
+  /// latter (users or not) may have captured it in their closures. Nil when more than
+  /// `capturerLimit` tasks may have: then anybody may hold it.
+  private func mayHold(_ resource: ResourceInfo) -> (holders: [TaskID], capturers: Set<TaskID>)? {
     var holders = Set(resource.users.filter { snapshot.task($0).map { $0.state != .ended } ?? false })
-    var spawners = Set(resource.users)
     var capturers = Set<TaskID>()
-    var grew = true
-    while grew {
-      grew = false
-      for task in snapshot.tasks where task.state != .ended && !capturers.contains(task.id) {
-        guard let parent = task.parent, spawners.contains(parent),
-          task.createdAtNanoseconds >= resource.createdAtNanoseconds
+    var spawners = resource.users
+    while let spawner = spawners.popLast() {
+      for index in children[spawner] ?? [] {
+        let task = snapshot.tasks[index]
+        guard task.createdAtNanoseconds >= resource.createdAtNanoseconds, capturers.insert(task.id).inserted
         else { continue }
+        if capturers.count > Self.capturerLimit { return nil }
         holders.insert(task.id)
-        spawners.insert(task.id)
-        capturers.insert(task.id)
-        grew = true
+        spawners.append(task.id)
       }
     }
     return (holders.sorted(), capturers)

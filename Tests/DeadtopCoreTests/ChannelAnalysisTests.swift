@@ -89,6 +89,17 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     #expect(analysis.requirements[2]?.mode == .anyTask)
   }
 
+  @Test(arguments: ["init()", "init(queue:)", "Server", "jobs", "main"])
+  func aCountIsNotTrustedForAChannelAnObjectOrAGlobalMayHold(_ madeIn: String) {
+    // Made in an initializer, a property's default or top-level code: probably a field or
+    // a global, one reference however many tasks can reach it.
+    var process = SnapshotBuilder()
+    let jobs = process.synchronizer(100, .channel, "jobs", users: [1, 2], references: 1, madeIn: madeIn)
+    process.running(1, "main")
+    process.blocked(2, "worker", on: .receive, .resource(jobs), parent: 1, createdAt: 2_000)
+    #expect(process.analysis.deadlocked.isEmpty)
+  }
+
   @Test func moreReferencesThanKnownUsersMeanAnyRunningTaskMayRelease() {
     var process = SnapshotBuilder()
     let jobs = process.synchronizer(100, .channel, "jobs", users: [1], references: 3)
@@ -136,6 +147,28 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     process.running(2, "older-worker", parent: 1, createdAt: 4_000)
     let analysis = process.analysis
     #expect(analysis.deadlocked == [1])
+    #expect(analysis.deadlocks.first?.kind == .stuckForever)
+  }
+
+  @Test func aChannelManySpawnedTasksMayHaveCapturedIsLeftToAnyTask() {
+    var process = SnapshotBuilder()
+    let jobs = process.synchronizer(100, .channel, "jobs", users: [1], references: 200)
+    process.blocked(1, "main", on: .receive, .resource(jobs))
+    for worker in 2...101 { process.running(TaskID(worker), "worker-\(worker)", parent: 1, createdAt: 2_000) }
+    let analysis = process.analysis
+    #expect(analysis.deadlocked.isEmpty)
+    #expect(analysis.requirements[1]?.mode == .anyTask)
+    #expect(analysis.requirements[1]?.guess?.contains("many tasks spawned since it was made") == true)
+  }
+
+  @Test func aLeakedSenderAmongManySiblingsIsStillFound() {
+    var process = SnapshotBuilder()
+    let answer = process.synchronizer(100, .channel, "answer", users: [1, 2], references: 2)
+    process.running(1, "main")
+    process.blocked(2, "lookup", on: .send, .resource(answer), parent: 1, createdAt: 2_000)
+    for worker in 3...102 { process.running(TaskID(worker), "worker-\(worker)", parent: 1, createdAt: 3_000) }
+    let analysis = process.analysis
+    #expect(analysis.deadlocked == [2])
     #expect(analysis.deadlocks.first?.kind == .stuckForever)
   }
 

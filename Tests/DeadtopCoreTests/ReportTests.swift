@@ -112,7 +112,8 @@ import Testing
       ))
     #expect(
       text.contains(
-        "Resources\n  channel \"answer\": unbuffered, used by task 1 \"main\", task 2 \"child\"; waiting: task 2 \"child\""
+        "Resources\n  channel \"answer\" (created at App/Fetch.swift:3 in fetch()): unbuffered, used by task 1 "
+          + "\"main\", task 2 \"child\"; waiting: task 2 \"child\""
       ))
   }
 

@@ -24,10 +24,11 @@ struct SnapshotBuilder {
   mutating func synchronizer(
     _ id: ResourceID, _ kind: ResourceInfo.Kind, _ name: String, capacity: Int = 0, count: Int = 0,
     closed: Bool = false, clockDriven: Bool = false, users: [TaskID] = [], listsMembers: Bool = false,
-    references: Int? = nil, createdAt: UInt64 = 1_000
+    references: Int? = nil, createdAt: UInt64 = 1_000, madeIn function: String = "fetch()"
   ) -> ResourceID {
     var resource = ResourceInfo(
-      id: id, kind: kind, name: name, capacity: capacity, count: count, closed: closed,
+      id: id, kind: kind, name: name, site: CallSite(file: "App/Fetch.swift", line: 3, function: function),
+      capacity: capacity, count: count, closed: closed,
       clockDriven: clockDriven, users: users, listsMembers: listsMembers, references: references)
     resource.createdAtNanoseconds = createdAt
     resources.append(resource)

@@ -90,7 +90,7 @@ extension Scenarios {
     endsInFatalError: false
   ) { fixed in
     heartbeat()
-    let consumer: TaskHandle = {
+    func startPipeline() -> TaskHandle {
       let jobs = Channel<Int>(name: "jobs")
       spawn("producer") {
         for job in 1...3 { jobs.send(job) }
@@ -101,8 +101,8 @@ extension Scenarios {
         for _ in jobs.values() { handled += 1 }
         say("consumer handled \(handled) jobs")
       }
-    }()
-    consumer.join()
+    }
+    startPipeline().join()
   }
 
   static let waitGroupMissingDone = Scenario(
