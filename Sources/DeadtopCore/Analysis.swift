@@ -10,10 +10,10 @@ public struct Analysis: Sendable {
     public var mode: Mode
     public var tasks: [TaskID]
     /// Nil when the requirement rests on ownership (a lock's holders, a join, a
-    /// WaitGroup's members); else the guess it rests on, in words.
-    public var guess: String?
+    /// WaitGroup's members); else the guess it rests on (`Guess.describe(in:)` words it).
+    public var guess: Guess?
 
-    public init(mode: Mode, tasks: [TaskID], guess: String? = nil) {
+    public init(mode: Mode, tasks: [TaskID], guess: Guess? = nil) {
       self.mode = mode
       self.tasks = tasks
       self.guess = guess
@@ -51,17 +51,28 @@ public struct Analysis: Sendable {
       ids.append(id)
       facts.states.append(snapshot.tasks[index].state)
       for hold in snapshot.tasks[index].holds { holders[hold.resource, default: []].append((id, hold)) }
-      facts.waits.append(snapshot.tasks[index].wait.map { ($0.kind, $0.sequence) })
-      if let wait = snapshot.tasks[index].wait {
-        for resource in wait.resources { queued.append((wait.sequence, id, resource)) }
+      guard let sequence = snapshot.tasks[index].wait?.sequence else {
+        facts.waits.append(nil)
+        continue
+      }
+      facts.waits.append((snapshot.tasks[index].wait!.kind, sequence))
+      // A plain wait names its resource; only a select lists cases (no array built for the rest).
+      if snapshot.tasks[index].wait!.cases.isEmpty {
+        if case .resource(let resource) = snapshot.tasks[index].wait!.target, resource != 0 {
+          queued.append((sequence, id, resource))
+        }
+      } else {
+        for resource in snapshot.tasks[index].wait!.resources { queued.append((sequence, id, resource)) }
       }
     }
     var waiters: [ResourceID: [TaskID]] = [:]
+    waiters.reserveCapacity(queued.count)
     for entry in queued.sorted(by: { $0.sequence < $1.sequence }) {
       waiters[entry.resource, default: []].append(entry.task)
     }
 
     var requirements: [TaskID: Requirement] = [:]
+    requirements.reserveCapacity(queued.count)
     var reach = Reach(snapshot: snapshot, waiters: waiters)
     for index in snapshot.tasks.indices where snapshot.tasks[index].state == .blocked {
       guard let wait = snapshot.tasks[index].wait else { continue }
@@ -168,6 +179,13 @@ public struct Analysis: Sendable {
 }
 
 func unique(_ ids: [TaskID]) -> [TaskID] {
+  if ids.count < 2 { return ids }
+  if ids.count <= 16 {  // most waits name a few tasks: no hash table
+    var result: [TaskID] = []
+    result.reserveCapacity(ids.count)
+    for id in ids where !result.contains(id) { result.append(id) }
+    return result
+  }
   var seen = Set<TaskID>()
   return ids.filter { seen.insert($0).inserted }
 }

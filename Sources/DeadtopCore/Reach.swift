@@ -16,9 +16,13 @@
 struct Reach {
   let snapshot: Snapshot
   let waiters: [ResourceID: [TaskID]]
-  private var cache: [ResourceID: (tasks: [TaskID], anyone: Bool, reason: String)] = [:]
+  private var cache: [ResourceID: (tasks: [TaskID], anyone: Bool, why: Guess.Why)] = [:]
 
-  /// Live tasks by the task that spawned them, as positions in `snapshot.tasks`.
+  // Facts by position in `snapshot.tasks`, so that lookups copy no TaskInfo.
+  private let live: [Bool]
+  private let parents: [TaskID?]
+  private let created: [UInt64]
+  /// Live tasks by the task that spawned them, as positions.
   private let children: [TaskID: [Int]]
   /// Past this many tasks that may have captured a resource, any task may as well.
   static let capturerLimit = 64
@@ -26,61 +30,85 @@ struct Reach {
   init(snapshot: Snapshot, waiters: [ResourceID: [TaskID]]) {
     self.snapshot = snapshot
     self.waiters = waiters
+    cache.reserveCapacity(waiters.count)
+    var live: [Bool] = []
+    var parents: [TaskID?] = []
+    var created: [UInt64] = []
     var children: [TaskID: [Int]] = [:]
-    for index in snapshot.tasks.indices where snapshot.tasks[index].state != .ended {
-      if let parent = snapshot.tasks[index].parent { children[parent, default: []].append(index) }
+    live.reserveCapacity(snapshot.tasks.count)
+    parents.reserveCapacity(snapshot.tasks.count)
+    created.reserveCapacity(snapshot.tasks.count)
+    for index in snapshot.tasks.indices {
+      let isLive = snapshot.tasks[index].state != .ended
+      let parent = snapshot.tasks[index].parent
+      live.append(isLive)
+      parents.append(parent)
+      created.append(snapshot.tasks[index].createdAtNanoseconds)
+      if isLive, let parent { children[parent, default: []].append(index) }
     }
+    self.live = live
+    self.parents = parents
+    self.created = created
     self.children = children
   }
+
+  private func isLive(_ task: TaskID) -> Bool { snapshot.position(of: task).map { live[$0] } ?? false }
 
   mutating func requirement(of task: TaskID, wait: Wait) -> Analysis.Requirement {
     if wait.unlistedCases { return .progresses }
     switch wait.kind {
     case .send, .receive, .select:
-      let cases =
-        wait.cases.isEmpty
-        ? wait.resources.map { Wait.Case(resource: $0, operation: wait.kind == .send ? .send : .receive) }
-        : wait.cases
       var partners: [TaskID] = []
       var anyone = false
-      var reasons: [String] = []
-      for entry in cases {
-        guard let channel = snapshot.resource(entry.resource) else { return .progresses }
-        // What could let it through right now, or by itself: a snapshot taken mid-way.
-        if channel.clockDriven || channel.closed { return .progresses }
-        if entry.operation == .receive && channel.count > 0 { return .progresses }
-        if entry.operation == .send && channel.count < channel.capacity { return .progresses }
+      var guess = Guess()
+      /// False when the case can go through now or by itself (a snapshot taken mid-way).
+      func add(_ resource: ResourceID, _ operation: Wait.Case.Operation) -> Bool {
+        guard let position = snapshot.position(ofResource: resource) else { return false }
+        let channel = snapshot.resources[position]
+        if channel.clockDriven || channel.closed { return false }
+        if operation == .receive && channel.count > 0 { return false }
+        if operation == .send && channel.count < channel.capacity { return false }
         let reach = users(of: channel)
-        partners += reach.tasks.filter { $0 != task }
+        for partner in reach.tasks where partner != task { partners.append(partner) }
         anyone = anyone || reach.anyone
-        reasons.append(reach.reason)
+        guess.add(resource, reach.why)
+        return true
       }
-      return Analysis.Requirement(
-        mode: anyone ? .anyTask : .any, tasks: unique(partners),
-        guess: reasons.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "; "))
+      if wait.cases.isEmpty {
+        guard case .resource(let resource) = wait.target, add(resource, wait.kind == .send ? .send : .receive)
+        else { return .progresses }
+      } else {
+        for entry in wait.cases where !add(entry.resource, entry.operation) { return .progresses }
+      }
+      return Analysis.Requirement(mode: anyone ? .anyTask : .any, tasks: unique(partners), guess: guess)
     case .cond:
-      guard case .resource(let id) = wait.target, let cond = snapshot.resource(id) else { return .progresses }
-      let reach = users(of: cond, countsReferences: false)
-      return Analysis.Requirement(
-        mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task }, guess: reach.reason)
-    case .waitGroup:
-      guard case .resource(let id) = wait.target, let group = snapshot.resource(id), group.count > 0 else {
+      guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id) else {
         return .progresses
       }
+      let reach = users(of: snapshot.resources[position], countsReferences: false)
+      return Analysis.Requirement(
+        mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task },
+        guess: Guess(id, reach.why))
+    case .waitGroup:
+      guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id),
+        snapshot.resources[position].count > 0
+      else { return .progresses }
+      let group = snapshot.resources[position]
       if group.listsMembers {
         // Every member must finish; one stuck elsewhere keeps the waiter stuck.
-        let members = group.users.filter { snapshot.task($0).map { $0.state != .ended } ?? false }
+        let members = group.users.filter(isLive)
         return Analysis.Requirement(mode: .all, tasks: members.filter { $0 != task })
       }
       let reach = users(of: group, countsReferences: false)
+      var guess = Guess(id, reach.why)
+      guess.mayStillCallDone = true
       return Analysis.Requirement(
-        mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task },
-        guess: reach.reason + " and may still call done")
+        mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task }, guess: guess)
     case .semaphore:
-      guard case .resource(let id) = wait.target, let semaphore = snapshot.resource(id) else {
+      guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id) else {
         return .progresses
       }
-      let holders = unique(semaphore.users)
+      let holders = unique(snapshot.resources[position].users)
       // Any holder's release may be enough; a holder that ended keeps its permits.
       return holders.isEmpty ? .progresses : Analysis.Requirement(mode: .any, tasks: holders)
     default:
@@ -90,38 +118,32 @@ struct Reach {
 
   /// The tasks that may still use `resource`, whether any task might, and why.
   mutating func users(of resource: ResourceInfo, countsReferences: Bool = true) -> (
-    tasks: [TaskID], anyone: Bool, reason: String
+    tasks: [TaskID], anyone: Bool, why: Guess.Why
   ) {
     if let known = cache[resource.id] { return known }
-    let label = snapshot.label(resource: resource.id)
     let blocked = waiters[resource.id] ?? []
-    var result: (tasks: [TaskID], anyone: Bool, reason: String)
+    var result: (tasks: [TaskID], anyone: Bool, why: Guess.Why)
     // A task running a spawned closure that captured the resource holds it twice: in the
     // closure's context and for the closure's call (measured in debug and release builds).
-    let blockedHolds = blocked.count + blocked.filter { mayHaveCaptured(resource, $0) }.count
-    if countsReferences, Self.framesHoldAll(resource), let references = resource.references,
+    var blockedHolds: Int {
+      blocked.reduce(blocked.count) { $0 + (mayHaveCaptured(resource, $1) ? 1 : 0) }
+    }
+    if countsReferences, let references = resource.references, Self.framesHoldAll(resource),
       references <= blockedHolds
     {
-      result = (
-        blocked, false,
-        "nothing but the \(blocked.count == 1 ? "task" : "tasks") blocked on \(label) still refers to it "
-          + "(\(references) \(references == 1 ? "reference" : "references"), all \(blocked.count == 1 ? "its" : "their") own)"
-      )
+      result = (blocked, false, .onlyWaitersReferToIt(waiters: blocked.count, references: references))
     } else if let reach = mayHold(resource) {
       let holders = reach.holders
       let unaccounted = resource.references.map { $0 > holders.count + reach.capturers.count } ?? true
       if resource.unlistedUsers || (countsReferences && unaccounted) {
-        result = (holders, true, "\(label) may be held by tasks that have not used it yet")
+        result = (holders, true, .mayBeHeldByOthers)
       } else if holders.allSatisfy({ blocked.contains($0) }) {
-        result = (
-          holders, false,
-          "no task that can still reach \(label) is running: it was used only by tasks now blocked or ended"
-        )
+        result = (holders, false, .usedOnlyByStuckTasks)
       } else {
-        result = (holders, false, "\(label) can only be reached by the tasks that have used it")
+        result = (holders, false, .reachableOnlyByUsers)
       }
     } else {
-      result = ([], true, "\(label) may be held by any of the many tasks spawned since it was made")
+      result = ([], true, .spawnedByManyTasks)
     }
     cache[resource.id] = result
     return result
@@ -143,8 +165,8 @@ struct Reach {
   private func mayHaveCaptured(_ resource: ResourceInfo, _ task: TaskID) -> Bool {
     var current = task
     for _ in 0...Self.capturerLimit {
-      guard let info = snapshot.task(current), info.state != .ended,
-        info.createdAtNanoseconds >= resource.createdAtNanoseconds, let parent = info.parent
+      guard let position = snapshot.position(of: current), live[position],
+        created[position] >= resource.createdAtNanoseconds, let parent = parents[position]
       else { return false }
       if resource.users.contains(parent) { return true }
       current = parent
@@ -152,23 +174,81 @@ struct Reach {
     return false
   }
 
-  /// Live users, and live tasks spawned by them after the resource was created; the
+  /// Live users, then live tasks spawned by them after the resource was created; the
   /// latter (users or not) may have captured it in their closures. Nil when more than
   /// `capturerLimit` tasks may have: then anybody may hold it.
-  private func mayHold(_ resource: ResourceInfo) -> (holders: [TaskID], capturers: Set<TaskID>)? {
-    var holders = Set(resource.users.filter { snapshot.task($0).map { $0.state != .ended } ?? false })
-    var capturers = Set<TaskID>()
+  private func mayHold(_ resource: ResourceInfo) -> (holders: [TaskID], capturers: [TaskID])? {
+    // Arrays, not sets: a handful of tasks each, and this runs once per blocked-on resource.
+    // The runtime lists each user once.
+    var holders = resource.users.filter(isLive)
+    var capturers: [TaskID] = []
     var spawners = resource.users
     while let spawner = spawners.popLast() {
-      for index in children[spawner] ?? [] {
-        let task = snapshot.tasks[index]
-        guard task.createdAtNanoseconds >= resource.createdAtNanoseconds, capturers.insert(task.id).inserted
-        else { continue }
+      for position in children[spawner] ?? [] where created[position] >= resource.createdAtNanoseconds {
+        let task = snapshot.tasks[position].id
+        guard !capturers.contains(task) else { continue }
+        capturers.append(task)
         if capturers.count > Self.capturerLimit { return nil }
-        holders.insert(task.id)
-        spawners.append(task.id)
+        if !holders.contains(task) { holders.append(task) }
+        spawners.append(task)
       }
     }
-    return (holders.sorted(), capturers)
+    return (holders, capturers)
+  }
+}
+
+/// The guess a requirement on a channel, Cond or WaitGroup rests on. Kept as facts and
+/// worded only for a finding: most waits never need the words.
+public struct Guess: Sendable, Equatable {
+  public enum Why: Sendable, Equatable {
+    /// Only the tasks blocked on it still refer to it.
+    case onlyWaitersReferToIt(waiters: Int, references: Int)
+    /// More references than the tasks known to use it account for.
+    case mayBeHeldByOthers
+    /// Too many tasks spawned since it was made to tell which hold it.
+    case spawnedByManyTasks
+    /// Every task that may still reach it is blocked or ended.
+    case usedOnlyByStuckTasks
+    /// Only the tasks that used it (and their children) can reach it.
+    case reachableOnlyByUsers
+  }
+  /// Per resource, why; in the order of the wait's cases.
+  public var reasons: [(resource: ResourceID, why: Why)] = []
+  /// A WaitGroup counted with `add`: whoever may reach it may still call `done`.
+  public var mayStillCallDone = false
+
+  init() {}
+
+  init(_ resource: ResourceID, _ why: Why) { reasons = [(resource, why)] }
+
+  mutating func add(_ resource: ResourceID, _ why: Why) {
+    if !reasons.contains(where: { $0.resource == resource }) { reasons.append((resource, why)) }
+  }
+
+  public static func == (a: Guess, b: Guess) -> Bool {
+    a.mayStillCallDone == b.mayStillCallDone && a.reasons.elementsEqual(b.reasons) { $0 == $1 }
+  }
+
+  /// The guess in words, the same words for equal reasons on different resources.
+  public func describe(in snapshot: Snapshot) -> String {
+    var sentences: [String] = []
+    for (resource, why) in reasons {
+      let label = snapshot.label(resource: resource)
+      let sentence: String
+      switch why {
+      case .onlyWaitersReferToIt(let waiters, let references):
+        sentence =
+          "nothing but the \(waiters == 1 ? "task" : "tasks") blocked on \(label) still refers to it "
+          + "(\(references) \(references == 1 ? "reference" : "references"), all \(waiters == 1 ? "its" : "their") own)"
+      case .mayBeHeldByOthers: sentence = "\(label) may be held by tasks that have not used it yet"
+      case .spawnedByManyTasks: sentence = "\(label) may be held by any of the many tasks spawned since it was made"
+      case .usedOnlyByStuckTasks:
+        sentence =
+          "no task that can still reach \(label) is running: it was used only by tasks now blocked or ended"
+      case .reachableOnlyByUsers: sentence = "\(label) can only be reached by the tasks that have used it"
+      }
+      if !sentences.contains(sentence) { sentences.append(sentence) }
+    }
+    return sentences.joined(separator: "; ") + (mayStillCallDone ? " and may still call done" : "")
   }
 }

@@ -42,6 +42,8 @@ public struct Snapshot: Sendable, Equatable {
   /// Where the task is in `tasks`.
   public func position(of id: TaskID) -> Int? { taskIndex[id] }
   public func resource(_ id: ResourceID) -> ResourceInfo? { resourceIndex[id].map { resources[$0] } }
+  /// Where the resource is in `resources`.
+  public func position(ofResource id: ResourceID) -> Int? { resourceIndex[id] }
 
   private static func index<Item: Identifiable>(_ items: [Item]) -> [Item.ID: Int] {
     var index: [Item.ID: Int] = [:]

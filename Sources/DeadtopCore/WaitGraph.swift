@@ -7,7 +7,9 @@ struct WaitGraph {
   let needs: [[Int]]
   let modes: [Analysis.Requirement.Mode?]
   /// The guess each requirement rests on, if any (see `Analysis.Requirement.guess`).
-  let guesses: [String?]
+  let guesses: [Guess?]
+  /// For the words of an explanation.
+  let snapshot: Snapshot
 
   /// `ids` and `states` are in the order of `snapshot.tasks`.
   init(
@@ -15,9 +17,10 @@ struct WaitGraph {
   ) {
     self.ids = ids
     self.states = states
+    self.snapshot = snapshot
     var needs = [[Int]](repeating: [], count: ids.count)
     var modes = [Analysis.Requirement.Mode?](repeating: nil, count: ids.count)
-    var guesses = [String?](repeating: nil, count: ids.count)
+    var guesses = [Guess?](repeating: nil, count: ids.count)
     for (index, id) in ids.enumerated() {
       guard let requirement = requirements[id] else { continue }
       modes[index] = requirement.mode
@@ -101,7 +104,7 @@ struct WaitGraph {
       let onPath = Set(path)
       for member in members { assigned[member] = true }
       cycleSources.append((members, findings.count))
-      let guess = members.lazy.compactMap { guesses[$0] }.first
+      let guess = members.lazy.compactMap { guesses[$0] }.first?.describe(in: snapshot)
       findings.append(
         Deadlock(
           kind: .cycle, certainty: guess == nil ? .certain : .likely, cycleTasks: path.map { ids[$0] },
@@ -140,7 +143,7 @@ struct WaitGraph {
         Deadlock(
           kind: .heldByEndedTask, certainty: .certain, cycleTasks: [], otherMembers: [],
           blockedBehind: [], endedHolders: [ids[ended]],
-          reason: "\(snapshotLabel(ended)) ended while holding what the others wait for"))
+          reason: "\(snapshot.label(task: ids[ended])) ended while holding what the others wait for"))
       spread(from: [ended], into: findings.count - 1, directWaitersAreMembers: true)
     }
     // The rest wait on something no task that can progress will ever use: stuck forever.
@@ -154,13 +157,12 @@ struct WaitGraph {
         Deadlock(
           kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
           blockedBehind: [], endedHolders: [],
-          reason: guesses[node] ?? "no task that can progress will release it"))
+          reason: guesses[node]?.describe(in: snapshot) ?? "no task that can progress will release it"))
       spread(from: [node], into: findings.count - 1, directWaitersAreMembers: false)
     }
     return findings
   }
 
-  private func snapshotLabel(_ position: Int) -> String { "task \(ids[position])" }
 
   /// Tarjan's algorithm on nodes 0..<successors.count, iterative so that a long chain
   /// cannot overflow the stack.

@@ -158,7 +158,7 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     let analysis = process.analysis
     #expect(analysis.deadlocked.isEmpty)
     #expect(analysis.requirements[1]?.mode == .anyTask)
-    #expect(analysis.requirements[1]?.guess?.contains("many tasks spawned since it was made") == true)
+    #expect(analysis.requirements[1]?.guess?.reasons.first?.why == .spawnedByManyTasks)
   }
 
   @Test func aLeakedSenderAmongManySiblingsIsStillFound() {
