@@ -135,8 +135,11 @@ public final class Channel<Element>: @unchecked Sendable {
 
   /// A timer's tick, sent by the timer thread (which is no task): to a waiting
   /// receiver, else into the buffer if there is room, else dropped (as Go's tickers do).
-  func deliverFromClock(_ value: Element) {
+  /// `clockFeedsMore`: false once the clock will send nothing more (a timer that fired),
+  /// so that a task waiting for another value is judged like any other.
+  func deliverFromClock(_ value: Element, clockFeedsMore: Bool = false) {
     lock.lock()
+    published.set(flag: DT_RESOURCE_CLOCK, clockFeedsMore)
     var woken: Waiter?
     if closed {
     } else if let receiver = receivers.claimFirst() {
@@ -151,6 +154,26 @@ public final class Channel<Element>: @unchecked Sendable {
     lock.unlock()
     woken?.wake()
     Runtime.shared.recordEvent(Int32(DT_EVENT_TIMEOUT), task: 0, target: id)
+  }
+
+  /// Whether the clock may still send on it (a timer armed, a ticker running).
+  func setClockDriven(_ on: Bool) {
+    lock.withLock {
+      published.set(flag: DT_RESOURCE_CLOCK, on)
+      published.publish(count: buffered)
+    }
+  }
+
+  /// Empties the buffer: a stopped or reset timer leaves no stale value behind (Go 1.23).
+  func discardBuffered() {
+    lock.withLock {
+      while buffered > 0 {
+        buffer[bufferHead] = nil
+        bufferHead = (bufferHead + 1) % capacity
+        buffered -= 1
+      }
+      published.publish(count: buffered)
+    }
   }
 
   // MARK: With the lock held

@@ -19,6 +19,115 @@ public func after(
   return channel
 }
 
+/// Go's `time.Timer`: `channel` receives once, `seconds` after it was made or last reset,
+/// unless stopped first. While armed its channel counts as fed by the clock; once it has
+/// fired or is stopped, a task waiting on it is judged like any other (it may be stuck).
+public final class Timer: @unchecked Sendable {
+  public let channel: Channel<Void>
+  private let lock = PlatformLock()
+  private var generation = 0
+  private var armed = false
+
+  public init(
+    after seconds: Double, name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) {
+    channel = Channel<Void>(
+      capacity: 1, name: name ?? "timer \(formatSeconds(seconds))", clockDriven: true, referencesOf: nil,
+      file: file, line: line, function: function)
+    arm(seconds)
+  }
+
+  /// Stops it; true if it had not fired yet. A value it sent but nobody received is dropped.
+  @discardableResult
+  public func stop() -> Bool {
+    let wasArmed = lock.withLock {
+      defer { armed = false; generation += 1 }
+      return armed
+    }
+    channel.discardBuffered()
+    channel.setClockDriven(false)
+    return wasArmed
+  }
+
+  /// Stops it and arms it again to fire `seconds` from now; true if it had not fired yet.
+  @discardableResult
+  public func reset(after seconds: Double) -> Bool {
+    let wasArmed = stop()
+    channel.setClockDriven(true)
+    arm(seconds)
+    return wasArmed
+  }
+
+  private func arm(_ seconds: Double) {
+    let armedGeneration = lock.withLock {
+      armed = true
+      return generation
+    }
+    Timers.shared.schedule(in: seconds) { [weak self] in
+      guard let self else { return }
+      let current = self.lock.withLock {
+        guard self.armed && self.generation == armedGeneration else { return false }
+        self.armed = false
+        return true
+      }
+      guard current else { return }
+      Runtime.shared.timeouts.add(1, ordering: .relaxed)
+      self.channel.deliverFromClock(())
+    }
+  }
+}
+
+/// Go's `time.Ticker`: `channel` receives every `seconds` until stopped; a tick nobody
+/// took in time is dropped, as in Go. While running its channel counts as fed by the clock.
+public final class Ticker: @unchecked Sendable {
+  public let channel: Channel<Void>
+  private let lock = PlatformLock()
+  private var generation = 0
+  private var period: Double
+
+  public init(
+    every seconds: Double, name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) {
+    precondition(seconds > 0, "a ticker's period must be positive")
+    period = seconds
+    channel = Channel<Void>(
+      capacity: 1, name: name ?? "ticker \(formatSeconds(seconds))", clockDriven: true, referencesOf: nil,
+      file: file, line: line, function: function)
+    schedule(generation: 0, in: seconds)
+  }
+
+  /// Stops the ticks; a task waiting for one is then judged like any other.
+  public func stop() {
+    lock.withLock { generation += 1 }
+    channel.setClockDriven(false)
+  }
+
+  /// Ticks every `seconds` from now on.
+  public func reset(every seconds: Double) {
+    precondition(seconds > 0, "a ticker's period must be positive")
+    let next = lock.withLock {
+      generation += 1
+      period = seconds
+      return generation
+    }
+    channel.setClockDriven(true)
+    schedule(generation: next, in: seconds)
+  }
+
+  // A ticker nobody references any more stops ticking (as Go's, since 1.23).
+  private func schedule(generation scheduled: Int, in seconds: Double) {
+    Timers.shared.schedule(in: seconds) { [weak self] in
+      guard let self else { return }
+      let period: Double? = self.lock.withLock { self.generation == scheduled ? self.period : nil }
+      guard let period else { return }
+      self.channel.deliverFromClock((), clockFeedsMore: true)
+      self.schedule(generation: scheduled, in: period)
+    }
+  }
+}
+
 /// Sleeps, shown by deadtop as a sleep (which always ends by itself).
 public func sleep(
   _ seconds: Double, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
