@@ -153,7 +153,8 @@ public final class Channel<Element>: @unchecked Sendable {
     published.publish(count: buffered)
     lock.unlock()
     woken?.wake()
-    Runtime.shared.recordEvent(Int32(DT_EVENT_TIMEOUT), task: 0, target: id)
+    // A timer's or deadline's firing; a ticker's ticks would flood the ring.
+    if !clockFeedsMore { Runtime.shared.recordEvent(Int32(DT_EVENT_TIMEOUT), task: 0, target: id) }
   }
 
   /// Whether the clock may still send on it (a timer armed, a ticker running).

@@ -10,6 +10,8 @@ import DeadtopABI
 public final class Mutex: @unchecked Sendable {
   let word: UnsafeMutablePointer<dt_lock>
   let registration: Runtime.ResourceRegistration
+  /// `Runtime.shared`, kept here: the fast path then skips the global's once-check.
+  let runtime = Runtime.shared
   /// The resource id deadtop shows; never reused within the process.
   public var id: UInt64 { registration.id }
   public let name: String?
@@ -23,7 +25,7 @@ public final class Mutex: @unchecked Sendable {
   }
 
   deinit {
-    Runtime.shared.releaseResource(registration)
+    runtime.releaseResource(registration)
     word.deallocate()
   }
 
@@ -31,9 +33,8 @@ public final class Mutex: @unchecked Sendable {
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
-    let site = Runtime.shared.site(file, line, function)
-    Runtime.shared.noteLockOrder(
-      task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
+    let site = runtime.site(file, line, function)
+    runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     if dt_lock_try(word) == 0 { sleepUntilLocked(task, site: site) }
     dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
@@ -41,10 +42,10 @@ public final class Mutex: @unchecked Sendable {
 
   @inline(never)
   private func sleepUntilLocked(_ task: UnsafeMutablePointer<dt_task_slot>, site: UInt32) {
-    let since = Runtime.shared.beginWait(
+    let since = runtime.beginWait(
       task, kind: Int32(DT_WAIT_MUTEX), target: registration.id, site: site)
     dt_lock_wait(word)
-    Runtime.shared.endContendedWait(
+    runtime.endContendedWait(
       task, registration: registration, site: site, kind: Int32(DT_WAIT_MUTEX), since: since)
   }
 
@@ -56,7 +57,7 @@ public final class Mutex: @unchecked Sendable {
     let task = currentTask()
     dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(
-      task, registration.id, Runtime.shared.site(file, line, function), UInt32(DT_HOLD_EXCLUSIVE),
+      task, registration.id, runtime.site(file, line, function), UInt32(DT_HOLD_EXCLUSIVE),
       registration.lockClass)
     return true
   }
@@ -73,7 +74,7 @@ public final class Mutex: @unchecked Sendable {
     _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
     if dt_lock_release(word) != 0 {
       dt_lock_wake_one(word)
-      Runtime.shared.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
+      runtime.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }
 

@@ -10,6 +10,8 @@ import DeadtopABI
 public final class RWMutex: @unchecked Sendable {
   private let state = PlatformLock()
   private let registration: Runtime.ResourceRegistration
+  /// `Runtime.shared`, kept here: the fast path then skips the global's once-check.
+  private let runtime = Runtime.shared
   public var id: UInt64 { registration.id }
   public let name: String?
 
@@ -36,19 +38,19 @@ public final class RWMutex: @unchecked Sendable {
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
-    let site = Runtime.shared.site(file, line, function)
-    Runtime.shared.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_SHARED))
+    let site = runtime.site(file, line, function)
+    runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_SHARED))
     state.lock()
     if writer == 0 && waitingWriters == 0 {
       readers += 1
     } else {
-      let since = Runtime.shared.beginWait(
+      let since = runtime.beginWait(
         task, kind: Int32(DT_WAIT_READ_LOCK), target: registration.id, site: site)
       blockedReaders += 1
       let ticket = writeReleases
       // The unlocking writer counts us in `readers` before it wakes us.
       while writeReleases == ticket { state.wait() }
-      Runtime.shared.endContendedWait(
+      runtime.endContendedWait(
         task, registration: registration, site: site, kind: Int32(DT_WAIT_READ_LOCK), since: since)
     }
     state.unlock()
@@ -65,7 +67,7 @@ public final class RWMutex: @unchecked Sendable {
     }
     if acquired {
       dt_task_push_hold(
-        currentTask(), registration.id, Runtime.shared.site(file, line, function),
+        currentTask(), registration.id, runtime.site(file, line, function),
         UInt32(DT_HOLD_SHARED), registration.lockClass)
     }
     return acquired
@@ -90,7 +92,7 @@ public final class RWMutex: @unchecked Sendable {
       return true
     }
     if handsOver {
-      Runtime.shared.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
+      runtime.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }
 
@@ -100,18 +102,18 @@ public final class RWMutex: @unchecked Sendable {
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
-    let site = Runtime.shared.site(file, line, function)
-    Runtime.shared.noteLockOrder(
+    let site = runtime.site(file, line, function)
+    runtime.noteLockOrder(
       task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     state.lock()
     let ticket = nextWriterTicket
     nextWriterTicket += 1
     waitingWriters += 1
     if !(writer == 0 && readers == 0 && servingWriterTicket == ticket) {
-      let since = Runtime.shared.beginWait(
+      let since = runtime.beginWait(
         task, kind: Int32(DT_WAIT_WRITE_LOCK), target: registration.id, site: site)
       while !(writer == 0 && readers == 0 && servingWriterTicket == ticket) { state.wait() }
-      Runtime.shared.endContendedWait(
+      runtime.endContendedWait(
         task, registration: registration, site: site, kind: Int32(DT_WAIT_WRITE_LOCK), since: since)
     }
     waitingWriters -= 1
@@ -132,7 +134,7 @@ public final class RWMutex: @unchecked Sendable {
     }
     if acquired {
       dt_task_push_hold(
-        task, registration.id, Runtime.shared.site(file, line, function),
+        task, registration.id, runtime.site(file, line, function),
         UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
     }
     return acquired
@@ -163,7 +165,7 @@ public final class RWMutex: @unchecked Sendable {
       return waiting
     }
     if handsOver {
-      Runtime.shared.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
+      runtime.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }
 

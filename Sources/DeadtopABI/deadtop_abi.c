@@ -49,9 +49,7 @@ void dt_unpark(uint32_t *word) {
   dt_futex(word, FUTEX_WAKE_PRIVATE, 1);
 }
 
-static _Thread_local dt_task_slot *current_task;
-dt_task_slot *dt_current_task(void) { return current_task; }
-void dt_set_current_task(dt_task_slot *slot) { current_task = slot; }
+_Thread_local dt_task_slot *dt_current_task_slot DT_TLS_MODEL = NULL;
 
 int32_t dt_gettid(void) { return (int32_t)syscall(SYS_gettid); }
 

@@ -20,7 +20,8 @@ enum BenchmarkSuite {
   ]
 
   static func main() {
-    if let loops = ProcessInfo.processInfo.environment["PROFILE_CHANNEL_ANALYSIS"].flatMap(Int.init) {
+    // For a profiler: `DEADTOP_BENCH_PROFILE_ANALYSIS=200 perf record deadtop-bench`.
+    if let loops = ProcessInfo.processInfo.environment["DEADTOP_BENCH_PROFILE_ANALYSIS"].flatMap(Int.init) {
       let snapshot = syntheticChannelSnapshot(tasks: 10_000)
       for _ in 0..<loops { blackHole(Analysis(snapshot).deadlocks.count) }
       return

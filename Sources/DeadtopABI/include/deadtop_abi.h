@@ -270,8 +270,8 @@ enum {
   DT_EVENT_HANDOFF = 3,  /* an unlock that wakes a waiter */
   DT_EVENT_SPAWN = 4,    /* `target` is the new task */
   DT_EVENT_EXIT = 5,
-  DT_EVENT_CLOSE = 6,    /* reserved for channels */
-  DT_EVENT_TIMEOUT = 7   /* reserved for select and context */
+  DT_EVENT_CLOSE = 6,    /* version 2: a channel closed (`target`) by `task` */
+  DT_EVENT_TIMEOUT = 7   /* version 2: a timer, `after` or a context deadline fired on channel `target` */
 };
 
 /* One event, in the ring at events_head % capacity; seqlocked like a slot. */
@@ -455,9 +455,13 @@ void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wa
 void dt_format_sched_record(const dt_sched_record *record, uint64_t since_start_ns, char *buffer, size_t size);
 
 /* The current thread's task slot, kept in C thread-local storage because it is read
- * on every operation and a C TLS access is a single instruction. */
-dt_task_slot *dt_current_task(void);
-void dt_set_current_task(dt_task_slot *slot);
+ * on every operation. The initial-exec model makes the access one instruction instead
+ * of a call to __tls_get_addr; it holds for a program and the libraries it starts with
+ * (not for one opened later with dlopen). */
+#define DT_TLS_MODEL __attribute__((tls_model("initial-exec")))
+extern _Thread_local dt_task_slot *dt_current_task_slot DT_TLS_MODEL;
+static inline dt_task_slot *dt_current_task(void) { return dt_current_task_slot; }
+static inline void dt_set_current_task(dt_task_slot *slot) { dt_current_task_slot = slot; }
 
 /* Small OS helpers that Swift cannot express cleanly. */
 int32_t dt_gettid(void);
