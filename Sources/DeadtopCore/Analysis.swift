@@ -24,7 +24,7 @@ public struct Analysis: Sendable {
 
   public let snapshot: Snapshot
   /// One entry per blocked task.
-  public let requirements: [TaskID: Requirement]
+  public let requirements: Requirements
   /// Current holders of each resource, in task order.
   public let holders: [ResourceID: [(task: TaskID, hold: Hold)]]
   /// Blocked tasks waiting on each resource, in queue order.
@@ -43,6 +43,7 @@ public struct Analysis: Sendable {
     // Facts looked up many times, kept small so the lookups copy no TaskInfo.
     var facts = Facts(snapshot: snapshot)
     var holders: [ResourceID: [(task: TaskID, hold: Hold)]] = [:]
+    holders.reserveCapacity(snapshot.tasks.count)
     var queued: [(sequence: UInt64, task: TaskID, resource: ResourceID)] = []
     var ids: [TaskID] = []
     ids.reserveCapacity(snapshot.tasks.count)
@@ -71,19 +72,17 @@ public struct Analysis: Sendable {
       waiters[entry.resource, default: []].append(entry.task)
     }
 
-    var requirements: [TaskID: Requirement] = [:]
-    requirements.reserveCapacity(queued.count)
+    var requirements = [Requirement?](repeating: nil, count: snapshot.tasks.count)
     var reach = Reach(snapshot: snapshot, waiters: waiters)
     for index in snapshot.tasks.indices where snapshot.tasks[index].state == .blocked {
       guard let wait = snapshot.tasks[index].wait else { continue }
-      let id = snapshot.tasks[index].id
-      requirements[id] =
+      requirements[index] =
         Self.requirement(wait: wait, holders: holders, waiters: waiters, facts: facts)
-        ?? reach.requirement(of: id, wait: wait)
+        ?? reach.requirement(of: snapshot.tasks[index].id, wait: wait)
     }
     self.holders = holders
     self.waiters = waiters
-    self.requirements = requirements
+    self.requirements = Requirements(snapshot: snapshot, byPosition: requirements)
 
     // The graph algorithms run on positions in `snapshot.tasks`: arrays, not hash tables.
     let graph = WaitGraph(ids: ids, states: facts.states, requirements: requirements, snapshot: snapshot)
@@ -96,6 +95,16 @@ public struct Analysis: Sendable {
         deadlocks[index].certainty = .certain
         deadlocks[index].reason = "every live task is blocked, so none can ever wake another"
       }
+    }
+  }
+
+  /// What each blocked task needs, by task id (kept by position in the snapshot).
+  public struct Requirements: Sendable {
+    let snapshot: Snapshot
+    let byPosition: [Requirement?]
+
+    public subscript(_ task: TaskID) -> Requirement? {
+      snapshot.position(of: task).flatMap { byPosition[$0] }
     }
   }
 

@@ -13,7 +13,7 @@ struct WaitGraph {
 
   /// `ids` and `states` are in the order of `snapshot.tasks`.
   init(
-    ids: [TaskID], states: [TaskState], requirements: [TaskID: Analysis.Requirement], snapshot: Snapshot
+    ids: [TaskID], states: [TaskState], requirements: [Analysis.Requirement?], snapshot: Snapshot
   ) {
     self.ids = ids
     self.states = states
@@ -21,8 +21,8 @@ struct WaitGraph {
     var needs = [[Int]](repeating: [], count: ids.count)
     var modes = [Analysis.Requirement.Mode?](repeating: nil, count: ids.count)
     var guesses = [Guess?](repeating: nil, count: ids.count)
-    for (index, id) in ids.enumerated() {
-      guard let requirement = requirements[id] else { continue }
+    for index in ids.indices {
+      guard let requirement = requirements[index] else { continue }
       modes[index] = requirement.mode
       guesses[index] = requirement.guess
       needs[index] = requirement.tasks.compactMap { snapshot.position(of: $0) }

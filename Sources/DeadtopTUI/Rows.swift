@@ -59,19 +59,20 @@ public enum Rows {
     var keys: [Key] = []
     keys.reserveCapacity(snapshot.tasks.count)
     let needle = state.filter.lowercased()
+    let sort = state.sort
     for index in snapshot.tasks.indices {
-      let task = snapshot.tasks[index]
-      if !needle.isEmpty
-        && !taskRow(task.id, analysis, longWaitSeconds: longWaitSeconds).searchText.contains(needle)
-      {
+      let id = snapshot.tasks[index].id
+      if !needle.isEmpty && !taskRow(id, analysis, longWaitSeconds: longWaitSeconds).searchText.contains(needle) {
         continue
       }
+      // Only the key the sort uses: no TaskInfo copied, no set probed for the rest.
       keys.append(
         Key(
-          id: task.id, name: task.name, rank: analysis.deadlocked.contains(task.id) ? 0 : 1,
-          state: task.state.rawValue,
-          wait: task.wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? -1,
-          holds: task.holds.count + task.unlistedHolds))
+          id: id, name: sort == .name ? snapshot.tasks[index].name : "",
+          rank: sort == .state && !analysis.deadlocked.contains(id) ? 1 : 0,
+          state: sort == .state ? snapshot.tasks[index].state.rawValue : "",
+          wait: sort == .wait ? snapshot.tasks[index].wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? -1 : 0,
+          holds: sort == .holds ? snapshot.tasks[index].holds.count + snapshot.tasks[index].unlistedHolds : 0))
     }
     keys.sort { a, b in
       let ordered: Bool
