@@ -64,7 +64,7 @@ public final class ProcSource {
         permissionProblems.insert(Self.syscallProblem(pid))
       }
       let syscall = syscallText.flatMap(Syscall.init)
-      threads.append((tid, commandName(of: tid) ?? "thread \(tid)", state, cpu, syscall))
+      threads.append((tid, Self.threadName(inStat: stat) ?? "thread \(tid)", state, cpu, syscall))
     }
 
     // Resolve every futex wait to a lock and, where possible, its owner.
@@ -149,6 +149,14 @@ public final class ProcSource {
   }
 
   /// The fields after the command name of a stat line (field 3 first).
+  /// The thread's name: field 2 of stat, in parentheses (it may contain both).
+  static func threadName(inStat stat: String) -> String? {
+    guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"), open < close else {
+      return nil
+    }
+    return String(stat[stat.index(after: open)..<close])
+  }
+
   static func statFields(_ stat: String) -> [Substring] {
     guard let close = stat.lastIndex(of: ")") else { return [] }
     return stat[stat.index(after: close)...].split(separator: " ")
@@ -187,10 +195,12 @@ func readText(_ path: String) -> String? {
   let descriptor = open(path, O_RDONLY | O_CLOEXEC)
   guard descriptor >= 0 else { return nil }
   defer { close(descriptor) }
-  var buffer = [UInt8](repeating: 0, count: 4096)
-  let count = read(descriptor, &buffer, buffer.count)
-  guard count >= 0 else { return nil }
-  return String(decoding: buffer[..<count], as: UTF8.self)
+  // On the stack: this runs for every thread of the process on every refresh.
+  return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+    let count = read(descriptor, buffer.baseAddress, buffer.count)
+    guard count >= 0 else { return nil }
+    return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+  }
 }
 
 /// A line of /proc/<pid>/task/<tid>/syscall: the number and six arguments, or a state.
@@ -199,7 +209,7 @@ struct Syscall {
   let arguments: [UInt64]
 
   init?(_ line: String) {
-    let words = line.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    let words = line.split { $0 == " " || $0 == "\n" }
     guard let first = words.first, let number = Int(first) else { return nil }  // "running" or "-1 …"
     self.number = number
     arguments = words.dropFirst().prefix(6).map { UInt64($0.dropFirst(2), radix: 16) ?? 0 }

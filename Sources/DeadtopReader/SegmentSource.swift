@@ -63,8 +63,9 @@ public final class SegmentSource {
   private let checksProcess: Bool
   private var strings: [UInt32: String] = [:]
   private var sites: [CallSite?] = []
-  private var previousTasks: [Int: dt_task_slot] = [:]
-  private var previousResources: [Int: dt_resource_slot] = [:]
+  // The last consistent copy of each slot, by index (nil: free or never read).
+  private var previousTasks: [dt_task_slot?] = []
+  private var previousResources: [dt_resource_slot?] = []
   /// Copy attempts per slot before the previous copy is kept.
   private let readTries: Int32 = 16
 
@@ -248,8 +249,19 @@ public final class SegmentSource {
 
     var tasks: [TaskInfo] = []
     var staleSlots = 0
+    if previousTasks.count != Int(tasksTable.capacity) {
+      previousTasks = Array(repeating: nil, count: Int(tasksTable.capacity))
+    }
+    if previousResources.count != Int(resourcesTable.capacity) {
+      previousResources = Array(repeating: nil, count: Int(resourcesTable.capacity))
+    }
     for index in 0..<Int(tasksTable.capacity) {
       let slotAddress = raw + Int(tasksTable.offset) + index * Int(tasksTable.slot_size)
+      // A free slot, most of the table, is skipped on one load instead of a copy.
+      if Self.isFree(slotAddress, stateAt: MemoryLayout<dt_task_slot>.offset(of: \.state)!) {
+        previousTasks[index] = nil
+        continue
+      }
       var copy = dt_task_slot()
       let consistent = withUnsafeMutableBytes(of: &copy) { buffer in
         dt_seq_read(slotAddress, buffer.baseAddress, min(buffer.count, Int(tasksTable.slot_size)), readTries)
@@ -276,6 +288,10 @@ public final class SegmentSource {
     var resources: [ResourceInfo] = []
     for index in 0..<Int(resourcesTable.capacity) {
       let slotAddress = raw + Int(resourcesTable.offset) + index * Int(resourcesTable.slot_size)
+      if Self.isFree(slotAddress, stateAt: MemoryLayout<dt_resource_slot>.offset(of: \.kind)!) {
+        previousResources[index] = nil
+        continue
+      }
       var copy = dt_resource_slot()
       let consistent = withUnsafeMutableBytes(of: &copy) { buffer in
         dt_seq_read(
@@ -464,6 +480,13 @@ public final class SegmentSource {
           intervalNanoseconds: record.interval_ns))
     }
     return records.sorted { $0.timeNanoseconds < $1.timeNanoseconds }
+  }
+
+  /// Whether a slot is free (state or kind 0) and not being written (an even seqlock).
+  private static func isFree(_ slot: UnsafeMutableRawPointer, stateAt offset: Int) -> Bool {
+    let sequence = dt_load_acquire_u32(slot.assumingMemoryBound(to: UInt32.self))
+    let state = dt_load_relaxed_u32((slot + offset).assumingMemoryBound(to: UInt32.self))
+    return state == 0 && sequence & 1 == 0
   }
 
   /// A DT_WAIT_* value, as in a task's wait and a block or wake event's detail.
