@@ -42,7 +42,10 @@ public final class Timer: @unchecked Sendable {
   @discardableResult
   public func stop() -> Bool {
     let wasArmed = lock.withLock {
-      defer { armed = false; generation += 1 }
+      defer {
+        armed = false
+        generation += 1
+      }
       return armed
     }
     channel.discardBuffered()

@@ -241,7 +241,8 @@ public struct Guess: Sendable, Equatable {
           "nothing but the \(waiters == 1 ? "task" : "tasks") blocked on \(label) still refers to it "
           + "(\(references) \(references == 1 ? "reference" : "references"), all \(waiters == 1 ? "its" : "their") own)"
       case .mayBeHeldByOthers: sentence = "\(label) may be held by tasks that have not used it yet"
-      case .spawnedByManyTasks: sentence = "\(label) may be held by any of the many tasks spawned since it was made"
+      case .spawnedByManyTasks:
+        sentence = "\(label) may be held by any of the many tasks spawned since it was made"
       case .usedOnlyByStuckTasks:
         sentence =
           "no task that can still reach \(label) is running: it was used only by tasks now blocked or ended"

@@ -163,7 +163,6 @@ struct WaitGraph {
     return findings
   }
 
-
   /// Tarjan's algorithm on nodes 0..<successors.count, iterative so that a long chain
   /// cannot overflow the stack.
   static func stronglyConnectedComponents(_ nodes: [Int], successors: [[Int]]) -> [[Int]] {

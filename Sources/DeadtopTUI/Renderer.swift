@@ -367,7 +367,8 @@ public enum Renderer {
     }
     if rows.isEmpty {
       screen.put(
-        state.filter.isEmpty ? "No resources." : "No resource matches /\(state.filter)", column: 1, row: headerRows,
+        state.filter.isEmpty ? "No resources." : "No resource matches /\(state.filter)", column: 1,
+        row: headerRows,
         role: .dim)
     }
   }
@@ -476,7 +477,8 @@ public enum Renderer {
       if resource.kind.isSynchronizer && resource.kind != .semaphore {
         let who = resource.users.map { snapshot.label(task: $0) }.joined(separator: ", ")
         let title = resource.listsMembers ? "members" : "used by"
-        lines.append(("  \(title): \(who.isEmpty ? "none" : who)\(resource.unlistedUsers ? ", and more" : "")", .normal))
+        lines.append(
+          ("  \(title): \(who.isEmpty ? "none" : who)\(resource.unlistedUsers ? ", and more" : "")", .normal))
       }
       if let references = resource.references {
         lines.append(("  references outside the runtime: \(references)", .normal))

@@ -62,7 +62,9 @@ public enum Rows {
     let sort = state.sort
     for index in snapshot.tasks.indices {
       let id = snapshot.tasks[index].id
-      if !needle.isEmpty && !taskRow(id, analysis, longWaitSeconds: longWaitSeconds).searchText.contains(needle) {
+      if !needle.isEmpty
+        && !taskRow(id, analysis, longWaitSeconds: longWaitSeconds).searchText.contains(needle)
+      {
         continue
       }
       // Only the key the sort uses: no TaskInfo copied, no set probed for the rest.
@@ -71,8 +73,10 @@ public enum Rows {
           id: id, name: sort == .name ? snapshot.tasks[index].name : "",
           rank: sort == .state && !analysis.deadlocked.contains(id) ? 1 : 0,
           state: sort == .state ? snapshot.tasks[index].state.rawValue : "",
-          wait: sort == .wait ? snapshot.tasks[index].wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? -1 : 0,
-          holds: sort == .holds ? snapshot.tasks[index].holds.count + snapshot.tasks[index].unlistedHolds : 0))
+          wait: sort == .wait
+            ? snapshot.tasks[index].wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? -1 : 0,
+          holds: sort == .holds ? snapshot.tasks[index].holds.count + snapshot.tasks[index].unlistedHolds : 0)
+      )
     }
     keys.sort { a, b in
       let ordered: Bool

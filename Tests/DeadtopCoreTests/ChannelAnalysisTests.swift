@@ -63,7 +63,9 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     #expect(finding?.kind == .stuckForever)
     #expect(finding?.certainty == .likely)
     #expect(finding?.otherMembers == [2])
-    #expect(finding?.reason.contains("nothing but the task blocked on channel \"answer\" still refers to it") == true)
+    #expect(
+      finding?.reason.contains("nothing but the task blocked on channel \"answer\" still refers to it")
+        == true)
   }
 
   @Test func aSpawnedTaskThatCapturedTheChannelHoldsItTwice() {
@@ -247,7 +249,8 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     var process = SnapshotBuilder()
     let a = process.mutex(10, "A")
     let b = process.mutex(11, "B")
-    let workers = process.synchronizer(100, .waitGroup, "workers", count: 3, users: [1, 2, 3], listsMembers: true)
+    let workers = process.synchronizer(
+      100, .waitGroup, "workers", count: 3, users: [1, 2, 3], listsMembers: true)
     process.blocked(1, "one", on: .mutex, .resource(b), holds: [holding(a)])
     process.blocked(2, "two", on: .mutex, .resource(a), holds: [holding(b)])
     process.running(3, "three")
@@ -261,7 +264,8 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
 
   @Test func aWaitGroupWhoseMembersRunOrEndedIsNotStuck() {
     var process = SnapshotBuilder()
-    let workers = process.synchronizer(100, .waitGroup, "workers", count: 1, users: [1, 2], listsMembers: true)
+    let workers = process.synchronizer(
+      100, .waitGroup, "workers", count: 1, users: [1, 2], listsMembers: true)
     process.ended(1, "finished")
     process.running(2, "busy")
     process.blocked(3, "main", on: .waitGroup, .resource(workers))
@@ -302,7 +306,9 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     // A Cond's references are its lock's users' business: the users rule alone decides.
     #expect(analysis.deadlocked == [1])
     #expect(analysis.deadlocks.first?.kind == .stuckForever)
-    #expect(analysis.deadlocks.first?.reason.contains("no task that can still reach cond \"nonEmpty\" is running") == true)
+    #expect(
+      analysis.deadlocks.first?.reason.contains("no task that can still reach cond \"nonEmpty\" is running")
+        == true)
   }
 
   @Test func aSemaphoreWaitNeedsAnyOneHolder() {
@@ -320,7 +326,8 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     var allStuck = SnapshotBuilder()
     allStuck.mutex(10, "A")
     allStuck.mutex(11, "B")
-    allStuck.synchronizer(100, .semaphore, "permits", capacity: 2, count: 2, users: [1, 2], listsMembers: true)
+    allStuck.synchronizer(
+      100, .semaphore, "permits", capacity: 2, count: 2, users: [1, 2], listsMembers: true)
     allStuck.blocked(1, "one", on: .mutex, .resource(b), holds: [holding(a)])
     allStuck.blocked(2, "two", on: .mutex, .resource(a), holds: [holding(b)])
     allStuck.blocked(4, "waiter", on: .semaphore, .resource(permits))

@@ -105,7 +105,9 @@ import Testing
     let text = TextReport.render(leakedChild())
     #expect(text.contains("1 of 2 live tasks stuck; the others run on (a partial deadlock)"))
     #expect(text.contains("Deadlock 1: stuck forever (likely)"))
-    #expect(text.contains("task 2 \"child\" waits to send on channel \"answer\" for 2.0s, at App/Bank.swift:2 in run()"))
+    #expect(
+      text.contains(
+        "task 2 \"child\" waits to send on channel \"answer\" for 2.0s, at App/Bank.swift:2 in run()"))
     #expect(
       text.contains(
         "why likely: nothing but the task blocked on channel \"answer\" still refers to it (1 reference, all its own)"

@@ -39,7 +39,8 @@ struct SnapshotBuilder {
     _ id: TaskID, _ name: String, holds: [Hold] = [], parent: TaskID? = nil, createdAt: UInt64 = 0
   ) {
     tasks.append(
-      TaskInfo(id: id, name: name, state: .running, holds: holds, parent: parent, createdAtNanoseconds: createdAt))
+      TaskInfo(
+        id: id, name: name, state: .running, holds: holds, parent: parent, createdAtNanoseconds: createdAt))
   }
 
   mutating func ended(_ id: TaskID, _ name: String, holds: [Hold] = []) {

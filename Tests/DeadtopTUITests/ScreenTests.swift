@@ -288,13 +288,15 @@ func pipelineAnalysis() -> Analysis {
     TaskInfo(id: 3, name: "consumer", state: .running),
   ]
   var results = ResourceInfo(
-    id: 20, kind: .channel, name: "results", capacity: 4, count: 4, closed: false, users: [2, 3], references: 3)
+    id: 20, kind: .channel, name: "results", capacity: 4, count: 4, closed: false, users: [2, 3],
+    references: 3)
   results.createdAtNanoseconds = 1
   let resources = [
     results,
     ResourceInfo(id: 21, kind: .channel, name: "done", closed: true, users: [1]),
     ResourceInfo(id: 22, kind: .waitGroup, name: "workers", count: 2, users: [2, 3], listsMembers: true),
-    ResourceInfo(id: 23, kind: .semaphore, name: "slots", capacity: 2, count: 1, users: [3], listsMembers: true),
+    ResourceInfo(
+      id: 23, kind: .semaphore, name: "slots", capacity: 2, count: 1, users: [3], listsMembers: true),
   ]
   return Analysis(
     Snapshot(

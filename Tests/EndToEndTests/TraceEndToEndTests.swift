@@ -28,7 +28,8 @@ import Testing
     let deadline = Date().addingTimeInterval(20)
     repeat {
       usleep(50_000)
-      let lines = try deadtop("--attach", "\(demo.pid)", "--schedtrace", "--once").output.split(separator: "\n")
+      let lines = try deadtop("--attach", "\(demo.pid)", "--schedtrace", "--once").output.split(
+        separator: "\n")
       line = String(lines.last ?? "")
     } while !line.contains("blocked=3") && Date() < deadline
     // ping and pong each receive; main waits for the group.

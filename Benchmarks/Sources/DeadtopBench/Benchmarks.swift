@@ -15,7 +15,8 @@ enum BenchmarkSuite {
   static let rounds = 7
 
   static let groups: [(name: String, run: @Sendable () -> Void)] = [
-    ("locks", uncontendedLocks), ("channels", channels), ("analysis", analysisAndReports), ("screen", snapshotToScreen),
+    ("locks", uncontendedLocks), ("channels", channels), ("analysis", analysisAndReports),
+    ("screen", snapshotToScreen),
     ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost),
   ]
 
