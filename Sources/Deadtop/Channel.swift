@@ -62,10 +62,10 @@ public final class Channel<Element>: @unchecked Sendable {
   // Not inlined into callers (release builds inline across modules): an inlined copy
   // would hold the channel a varying number of times and skew its reference count.
   @inline(never)
-  @_specialize(exported: true, where Element == Int)
-  @_specialize(exported: true, where Element == String)
-  @_specialize(exported: true, where Element == Bool)
-  @_specialize(exported: true, where Element == Void)
+  @_specialize(exported:true,where Element == Int)
+  @_specialize(exported:true,where Element == String)
+  @_specialize(exported:true,where Element == Bool)
+  @_specialize(exported:true,where Element == Void)
   public func send(
     _ value: Element, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
@@ -82,10 +82,10 @@ public final class Channel<Element>: @unchecked Sendable {
   }
 
   /// The next value; nil once the channel is closed and drained.
-  @_specialize(exported: true, where Element == Int)
-  @_specialize(exported: true, where Element == String)
-  @_specialize(exported: true, where Element == Bool)
-  @_specialize(exported: true, where Element == Void)
+  @_specialize(exported:true,where Element == Int)
+  @_specialize(exported:true,where Element == String)
+  @_specialize(exported:true,where Element == Bool)
+  @_specialize(exported:true,where Element == Void)
   public func receive(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> Element? {
@@ -94,10 +94,10 @@ public final class Channel<Element>: @unchecked Sendable {
 
   /// Go's `v, ok := <-ch`: ok is false once the channel is closed and drained.
   @inline(never)  // as `send`
-  @_specialize(exported: true, where Element == Int)
-  @_specialize(exported: true, where Element == String)
-  @_specialize(exported: true, where Element == Bool)
-  @_specialize(exported: true, where Element == Void)
+  @_specialize(exported:true,where Element == Int)
+  @_specialize(exported:true,where Element == String)
+  @_specialize(exported:true,where Element == Bool)
+  @_specialize(exported:true,where Element == Void)
   public func receiveWithStatus(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> (value: Element?, ok: Bool) {
@@ -105,10 +105,10 @@ public final class Channel<Element>: @unchecked Sendable {
   }
 
   @inline(never)  // as `send`
-  @_specialize(exported: true, where Element == Int)
-  @_specialize(exported: true, where Element == String)
-  @_specialize(exported: true, where Element == Bool)
-  @_specialize(exported: true, where Element == Void)
+  @_specialize(exported:true,where Element == Int)
+  @_specialize(exported:true,where Element == String)
+  @_specialize(exported:true,where Element == Bool)
+  @_specialize(exported:true,where Element == Void)
   func receive(iterating: Bool, site: CallSiteArguments) -> (value: Element?, ok: Bool) {
     let task = currentTask()
     lock.lock()

@@ -67,7 +67,7 @@ public enum TextReport {
     let stuck = analysis.deadlocked.count
     if analysis.isGlobal {
       return [
-        "DEADLOCK: \(noun), \(stuck) tasks stuck. Every live task is blocked: the whole "
+        "DEADLOCK: \(noun), \(stuck == 1 ? "1 task" : "\(stuck) tasks") stuck. Every live task is blocked: the whole "
           + "process is stuck (Go: \"all goroutines are asleep\")."
       ]
     }

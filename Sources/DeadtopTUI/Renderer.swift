@@ -129,7 +129,7 @@ public enum Renderer {
     let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
     var summary =
       " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ")
-      + ")  Locks: \(snapshot.resources.count)"
+      + ")  Resources: \(snapshot.resources.count)"
     if let latest = snapshot.schedtrace.last {
       // The latest scheduler record: what happened in the last interval.
       summary +=
@@ -151,9 +151,10 @@ public enum Renderer {
       let likely = analysis.deadlocks.count - certain
       var banner =
         " \(frame.glyphs.marker) DEADLOCK: \(analysis.deadlocks.count) found (\(certain) certain"
-        + (likely > 0 ? ", \(likely) likely" : "") + "), \(analysis.deadlocked.count) tasks stuck"
+        + (likely > 0 ? ", \(likely) likely" : "") + "), "
+        + (analysis.deadlocked.count == 1 ? "1 task stuck" : "\(analysis.deadlocked.count) tasks stuck")
       banner += analysis.isGlobal ? ": every task is blocked" : ": others run on"
-      if state.view != .deadlocks { banner += "  [3] shows the cycle" }
+      if state.view != .deadlocks { banner += "  [3] explains it" }
       screen.put(banner.fitted(to: width, glyphs: frame.glyphs), column: 0, row: 2, role: .banner)
     } else {
       screen.put(" No deadlock.", column: 0, row: 2, role: .good)
