@@ -6,16 +6,20 @@ import DeadtopABI
 /// Sending on a closed channel and closing twice are Go's panics, with the call site.
 /// `for value in channel` receives until the channel is closed and drained.
 public final class Channel<Element>: @unchecked Sendable {
-  let lock = PlatformLock()
-  let published: PublishedResource
+  // The fast paths are inlinable so that a program's module specializes them for its
+  // element type: generic code run unspecialized looks up type metadata on every call.
+  @usableFromInline let lock = PlatformLock()
+  @usableFromInline let published: PublishedResource
   public let capacity: Int
   public let name: String?
-  private var buffer: [Element?]
-  private var bufferHead = 0
-  private var buffered = 0
-  private var closed = false
-  private var receivers = WaitQueue<Element>()
-  private var senders = WaitQueue<Element>()
+  // Guarded by `lock`, so the runtime's dynamic exclusivity checks (which a program's
+  // module would otherwise emit on every access) are left out.
+  @usableFromInline @exclusivity(unchecked) var buffer: [Element?]
+  @usableFromInline @exclusivity(unchecked) var bufferHead = 0
+  @usableFromInline @exclusivity(unchecked) var buffered = 0
+  @usableFromInline @exclusivity(unchecked) var closed = false
+  @usableFromInline @exclusivity(unchecked) var receivers = WaitQueue<Element>()
+  @usableFromInline @exclusivity(unchecked) var senders = WaitQueue<Element>()
 
   public convenience init(
     capacity: Int = 0, name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
@@ -55,17 +59,13 @@ public final class Channel<Element>: @unchecked Sendable {
 
   public var isClosed: Bool { lock.withLock { closed } }
 
-  var label: String { name.map { "channel \"\($0)\"" } ?? "channel #\(id)" }
+  @usableFromInline var label: String { name.map { "channel \"\($0)\"" } ?? "channel #\(id)" }
 
   // MARK: Operations
 
-  // Not inlined into callers (release builds inline across modules): an inlined copy
+  // Specialized in the caller's module but not inlined into its code: an inlined copy
   // would hold the channel a varying number of times and skew its reference count.
-  @inline(never)
-  @_specialize(exported:true,where Element == Int)
-  @_specialize(exported:true,where Element == String)
-  @_specialize(exported:true,where Element == Bool)
-  @_specialize(exported:true,where Element == Void)
+  @inlinable @inline(never)
   public func send(
     _ value: Element, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
@@ -75,17 +75,11 @@ public final class Channel<Element>: @unchecked Sendable {
       lock.unlock()
       return
     }
-    let operation = SendOperation(channel: self, value: value)
-    blockOnOne(
-      operation, kind: Int32(DT_WAIT_SEND), task: task, iterating: false, site: (file, line, function))
-    operation.finish(file: file, line: line, function: function)
+    blockSending(value, task: task, site: (file, line, function))
   }
 
   /// The next value; nil once the channel is closed and drained.
-  @_specialize(exported:true,where Element == Int)
-  @_specialize(exported:true,where Element == String)
-  @_specialize(exported:true,where Element == Bool)
-  @_specialize(exported:true,where Element == Void)
+  @inlinable @inline(never)  // as `send`
   public func receive(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> Element? {
@@ -93,22 +87,14 @@ public final class Channel<Element>: @unchecked Sendable {
   }
 
   /// Go's `v, ok := <-ch`: ok is false once the channel is closed and drained.
-  @inline(never)  // as `send`
-  @_specialize(exported:true,where Element == Int)
-  @_specialize(exported:true,where Element == String)
-  @_specialize(exported:true,where Element == Bool)
-  @_specialize(exported:true,where Element == Void)
+  @inlinable @inline(never)  // as `send`
   public func receiveWithStatus(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> (value: Element?, ok: Bool) {
     receive(iterating: false, site: (file, line, function))
   }
 
-  @inline(never)  // as `send`
-  @_specialize(exported:true,where Element == Int)
-  @_specialize(exported:true,where Element == String)
-  @_specialize(exported:true,where Element == Bool)
-  @_specialize(exported:true,where Element == Void)
+  @inlinable @inline(never)  // as `send`
   func receive(iterating: Bool, site: CallSiteArguments) -> (value: Element?, ok: Bool) {
     let task = currentTask()
     lock.lock()
@@ -116,6 +102,24 @@ public final class Channel<Element>: @unchecked Sendable {
       lock.unlock()
       return result
     }
+    return blockReceiving(task: task, iterating: iterating, site: site)
+  }
+
+  // The slow paths stay out of line: they park, and need no specializing.
+
+  /// Waits until a receiver takes `value`; the lock is held on entry and released.
+  @usableFromInline
+  func blockSending(_ value: Element, task: UnsafeMutablePointer<dt_task_slot>, site: CallSiteArguments) {
+    let operation = SendOperation(channel: self, value: value)
+    blockOnOne(operation, kind: Int32(DT_WAIT_SEND), task: task, iterating: false, site: site)
+    operation.finish(file: site.file, line: site.line, function: site.function)
+  }
+
+  /// Waits for a value or the close; the lock is held on entry and released.
+  @usableFromInline
+  func blockReceiving(
+    task: UnsafeMutablePointer<dt_task_slot>, iterating: Bool, site: CallSiteArguments
+  ) -> (value: Element?, ok: Bool) {
     let operation = ReceiveOperation(channel: self)
     blockOnOne(operation, kind: Int32(DT_WAIT_RECEIVE), task: task, iterating: iterating, site: site)
     return (operation.handoff.value, operation.handoff.delivered)
@@ -196,6 +200,7 @@ public final class Channel<Element>: @unchecked Sendable {
   // MARK: With the lock held
 
   /// Completes a send without blocking if a receiver waits or the buffer has room.
+  @inlinable
   func attemptSend(
     _ value: Element, task: UnsafeMutablePointer<dt_task_slot>, file: StaticString, line: UInt,
     function: StaticString
@@ -223,6 +228,7 @@ public final class Channel<Element>: @unchecked Sendable {
 
   /// Completes a receive without blocking: from the buffer (refilled from a waiting
   /// sender), from a waiting sender, or nil from a closed channel. Nil if it must wait.
+  @inlinable
   func attemptReceive(task: UnsafeMutablePointer<dt_task_slot>) -> (value: Element?, ok: Bool)? {
     published.use(by: task.pointee.id)
     if buffered > 0 {
@@ -305,16 +311,16 @@ extension Channel {
   #endif
 }
 
-typealias CallSiteArguments = (file: StaticString, line: UInt, function: StaticString)
+@usableFromInline typealias CallSiteArguments = (file: StaticString, line: UInt, function: StaticString)
 
 extension Channel: Sequence {
   public struct Iterator: IteratorProtocol {
-    let channel: Channel
-    let file: StaticString
-    let line: UInt
-    let function: StaticString
+    @usableFromInline let channel: Channel
+    @usableFromInline let file: StaticString
+    @usableFromInline let line: UInt
+    @usableFromInline let function: StaticString
 
-    @inline(never)  // as `send`
+    @inlinable @inline(never)  // as `send`
     public mutating func next() -> Element? {
       let (value, ok) = channel.receive(iterating: true, site: (file, line, function))
       return ok ? value : nil

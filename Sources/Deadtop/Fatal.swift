@@ -31,6 +31,7 @@ func writeToStandardError(_ text: String) {
 
 /// Go's unrecovered panic (send on a closed channel, closing one twice): the same report
 /// with Go's "panic:" heading.
+@usableFromInline
 func panic(_ message: String, file: StaticString, line: UInt, function: StaticString) -> Never {
   fatal(message, file: file, line: line, function: function, kind: "panic")
 }

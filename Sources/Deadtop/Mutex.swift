@@ -29,15 +29,43 @@ public final class Mutex: @unchecked Sendable {
     word.deallocate()
   }
 
+  // The call site of the last acquisition, read and written only by the holder: a lock
+  // taken again from the same place skips the runtime's site table.
+  @exclusivity(unchecked) private var lastFile: UnsafeRawPointer?
+  @exclusivity(unchecked) private var lastFunction: UnsafeRawPointer?
+  @exclusivity(unchecked) private var lastLine: UInt = 0
+  @exclusivity(unchecked) private var lastSite: UInt32 = 0
+
   public func lock(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
+    // Holding nothing, there is no lock order to record before trying.
+    if task.pointee.held_count == 0 && dt_lock_try(word) != 0 {
+      let site = holderSite(file, line, function)
+      dt_lock_set_owner(word, task.pointee.id)
+      dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
+      return
+    }
     let site = runtime.site(file, line, function)
     runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     if dt_lock_try(word) == 0 { sleepUntilLocked(task, site: site) }
     dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
+  }
+
+  /// The site reference for a call site, from the last acquisition's when it is the same
+  /// place. Only the holder calls it.
+  @inline(__always)
+  private func holderSite(_ file: StaticString, _ line: UInt, _ function: StaticString) -> UInt32 {
+    let filePointer = UnsafeRawPointer(file.utf8Start)
+    let functionPointer = UnsafeRawPointer(function.utf8Start)
+    if line == lastLine && filePointer == lastFile && functionPointer == lastFunction && lastSite != 0 {
+      return lastSite
+    }
+    let site = runtime.site(file, line, function)
+    (lastFile, lastFunction, lastLine, lastSite) = (filePointer, functionPointer, line, site)
+    return site
   }
 
   @inline(never)

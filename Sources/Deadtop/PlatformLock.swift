@@ -4,8 +4,9 @@
 
 /// An untracked pthread mutex and condition for the runtime's own bookkeeping. They
 /// live in heap memory the class owns, never in a Swift `var` passed with `&`.
+@usableFromInline
 final class PlatformLock: @unchecked Sendable {
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
   init() {
@@ -24,7 +25,9 @@ final class PlatformLock: @unchecked Sendable {
     mutex.deallocate()
   }
 
+  @inlinable
   func lock() { pthread_mutex_lock(mutex) }
+  @inlinable
   func unlock() { pthread_mutex_unlock(mutex) }
 
   func withLock<T>(_ body: () throws -> T) rethrows -> T {

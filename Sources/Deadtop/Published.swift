@@ -4,6 +4,7 @@ import Synchronization
 /// The published state of a channel, WaitGroup, Cond or semaphore: its resource slot,
 /// written under the slot's seqlock by whoever holds the primitive's own lock (so there
 /// is one writer at a time), and the tasks that have used it.
+@usableFromInline
 final class PublishedResource: @unchecked Sendable {
   let registration: Runtime.ResourceRegistration
   let slot: UnsafeMutablePointer<dt_resource_slot>?
@@ -12,7 +13,7 @@ final class PublishedResource: @unchecked Sendable {
   let heldByRuntime = Atomic<Int>(0)
   /// The object whose references tell whether anybody else can still use it.
   private(set) var object: UnsafeMutableRawPointer?
-  private var lastUser: UInt64 = 0
+  @usableFromInline @exclusivity(unchecked) var lastUser: UInt64 = 0  // guarded by the owner's lock
   private var users: [UInt64] = []
   private var flags: UInt32
 
@@ -54,9 +55,14 @@ final class PublishedResource: @unchecked Sendable {
   }
 
   /// Records that `task` used the primitive. The caller holds the primitive's lock.
-  @inline(__always)
+  @inlinable
   func use(by task: UInt64) {
     if task == lastUser { return }
+    noteUser(task)
+  }
+
+  @usableFromInline
+  func noteUser(_ task: UInt64) {
     lastUser = task
     if users.contains(task) { return }
     users.append(task)
@@ -73,7 +79,7 @@ final class PublishedResource: @unchecked Sendable {
   }
 
   /// Publishes the current state. The caller holds the primitive's lock.
-  @inline(__always)
+  @usableFromInline
   func publish(count: Int, capacity: Int? = nil) {
     guard let slot else { return }
     dt_seq_begin(&slot.pointee.seq)

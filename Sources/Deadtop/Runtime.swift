@@ -345,6 +345,7 @@ extension Runtime {
 
 /// The calling thread's task slot, registering the thread on first use.
 @inline(__always)
+@usableFromInline
 func currentTask() -> UnsafeMutablePointer<dt_task_slot> {
   if let slot = dt_current_task() { return slot }
   return Runtime.shared.registerCurrentThread(name: nil)

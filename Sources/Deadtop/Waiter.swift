@@ -4,6 +4,7 @@ import Synchronization
 /// One blocked operation: a task parked until one of its cases fires. A waiter may sit
 /// in the queues of several channels (a select); whoever claims it first, with a
 /// compare-and-swap, completes it, and the others drop it when they meet it.
+@usableFromInline
 final class Waiter: @unchecked Sendable {
   private let word: UnsafeMutablePointer<UInt32>
   private let fired = Atomic<Int>(-1)
@@ -16,6 +17,7 @@ final class Waiter: @unchecked Sendable {
   deinit { word.deallocate() }
 
   /// Claims the waiter for case `index`; false if another case got it first.
+  @usableFromInline
   func claim(_ index: Int) -> Bool {
     fired.compareExchange(expected: -1, desired: index, ordering: .acquiringAndReleasing).exchanged
   }
@@ -23,33 +25,41 @@ final class Waiter: @unchecked Sendable {
   var firedCase: Int { fired.load(ordering: .acquiring) }
   var isClaimed: Bool { firedCase >= 0 }
 
+  @usableFromInline
   func wake() { dt_unpark(word) }
   func park() { dt_park(word) }
 }
 
 /// What a blocked send offers or a blocked receive gets, handed over under the channel's
 /// lock before the waiter is woken.
+@usableFromInline
 final class Handoff<Element>: @unchecked Sendable {
-  var value: Element?
+  @usableFromInline var value: Element?
   /// For a receive: a value arrived (false: the channel was closed). For a send: a
   /// receiver took the value (false: the channel was closed, which is fatal).
-  var delivered = false
+  @usableFromInline var delivered = false
 
+  @usableFromInline
   init(_ value: Element? = nil) { self.value = value }
 }
 
 /// A waiter in a channel's queue, for case `index` of its operation.
+@usableFromInline
 struct QueuedWaiter<Element> {
-  let waiter: Waiter
-  let index: Int
-  let handoff: Handoff<Element>
+  @usableFromInline let waiter: Waiter
+  @usableFromInline let index: Int
+  @usableFromInline let handoff: Handoff<Element>
   let task: UInt64
 }
 
 /// A FIFO queue that pops claimed-elsewhere entries lazily.
+@usableFromInline
 struct WaitQueue<Element> {
-  private var entries: [QueuedWaiter<Element>] = []
-  private var head = 0
+  @usableFromInline var entries: [QueuedWaiter<Element>] = []
+  @usableFromInline var head = 0
+
+  @usableFromInline
+  init() {}
 
   var isEmpty: Bool { head == entries.count }
   var count: Int { entries.count - head }
@@ -57,6 +67,7 @@ struct WaitQueue<Element> {
   mutating func append(_ entry: QueuedWaiter<Element>) { entries.append(entry) }
 
   /// The first waiter this caller manages to claim, removed from the queue.
+  @inlinable
   mutating func claimFirst() -> QueuedWaiter<Element>? {
     while head < entries.count {
       let entry = entries[head]
