@@ -91,7 +91,7 @@ final class Sampler: @unchecked Sendable {
     let now = dt_monotonic_ns()
     let scan = scanTasks()
     let current = totals(tasks: scan.totals)
-    let threads = threadStates()
+    let threads = threadStates(parked: scan.parked)
     var record = scan.record
     record.time_ns = now
     record.interval_ns = interval
@@ -130,9 +130,11 @@ final class Sampler: @unchecked Sendable {
   }
 
   /// Counts tasks by state and wait from consistent copies of the slots.
-  private func scanTasks() -> (record: dt_sched_record, totals: Totals) {
+  /// Also the OS threads of the blocked tasks (asleep in a futex or a sleep), sorted.
+  private func scanTasks() -> (record: dt_sched_record, totals: Totals, parked: [Int32]) {
     var record = dt_sched_record()
     var totals = Totals()
+    var parked: [Int32] = []
     let now = dt_monotonic_ns()
     var copy = dt_task_slot()
     for index in 0..<runtime.segment.taskCapacity {
@@ -155,6 +157,7 @@ final class Sampler: @unchecked Sendable {
       case Int(DT_TASK_ENDED): record.ended += 1
       case Int(DT_TASK_BLOCKED):
         record.blocked += 1
+        if copy.tid > 0 { parked.append(copy.tid) }
         switch Int(copy.wait_kind) {
         case Int(DT_WAIT_MUTEX): record.waiting_mutex += 1
         case Int(DT_WAIT_READ_LOCK), Int(DT_WAIT_WRITE_LOCK): record.waiting_rwlock += 1
@@ -176,7 +179,7 @@ final class Sampler: @unchecked Sendable {
       default: break
       }
     }
-    return (record, totals)
+    return (record, totals, parked.sorted())
   }
 
   private func totals(tasks: Totals) -> Totals {
@@ -194,11 +197,13 @@ final class Sampler: @unchecked Sendable {
   }
 
   /// OS threads of this process, and how many are runnable or in uninterruptible sleep.
-  private func threadStates() -> (total: UInt32, runnable: UInt32, diskWait: UInt32) {
+  private func threadStates(parked: [Int32]) -> (total: UInt32, runnable: UInt32, diskWait: UInt32) {
     var total: UInt32 = 0
     var runnable: UInt32 = 0
     var diskWait: UInt32 = 0
-    dt_count_own_threads(&total, &runnable, &diskWait)
+    parked.withUnsafeBufferPointer {
+      dt_count_own_threads(&total, &runnable, &diskWait, $0.baseAddress, $0.count)
+    }
     return (total, runnable, diskWait)
   }
 }

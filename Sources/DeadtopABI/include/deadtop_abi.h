@@ -446,8 +446,10 @@ static inline uint64_t dt_lock_owner(const dt_lock *l) { return __atomic_load_n(
 static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED); }
 
 /* Counts this process's OS threads, and those runnable (R) or in uninterruptible sleep (D),
- * from /proc/self/task/<tid>/stat. */
-void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait);
+ * from /proc/self/task/<tid>/stat; the `parked` threads (sorted), blocked in the runtime,
+ * are counted as sleeping without reading their stat. */
+void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait, const int32_t *parked,
+                          size_t parked_count);
 
 /* Formats a schedtrace record as one line, Go's style:
  * "SCHED 3000ms: tasks=5 running=1 blocked=4 ended=0 waiting(mutex=3 join=1) ..."
