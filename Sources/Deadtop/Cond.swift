@@ -9,10 +9,13 @@ public final class Cond: @unchecked Sendable {
   let published: PublishedResource
   private var waiters: [Waiter] = []
 
-  public init(_ mutex: Mutex, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+  public init(
+    _ mutex: Mutex, name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) {
     self.mutex = mutex
     published = PublishedResource(
-      kind: Int32(DT_RESOURCE_COND), name: name, capacity: 0, file: file, line: line)
+      kind: Int32(DT_RESOURCE_COND), name: name, capacity: 0, file: file, line: line, function: function)
     published.use(by: currentTask().pointee.id)
     published.publish(count: 0)
     published.watchReferences(of: self)

@@ -13,10 +13,12 @@ public final class WaitGroup: @unchecked Sendable {
   /// False once `add` is called directly: then who owes `done` is not known.
   private var tracksMembers = true
 
-  public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+  public init(
+    name: String? = nil, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) {
     published = PublishedResource(
       kind: Int32(DT_RESOURCE_WAITGROUP), name: name, capacity: 0, flags: UInt32(DT_RESOURCE_MEMBERS),
-      file: file, line: line)
+      file: file, line: line, function: function)
     published.publish(count: 0)
     published.watchReferences(of: self)
   }

@@ -85,7 +85,7 @@ struct Reach {
       guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id) else {
         return .progresses
       }
-      let reach = users(of: snapshot.resources[position], countsReferences: false)
+      let reach = users(of: snapshot.resources[position])
       return Analysis.Requirement(
         mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task },
         guess: Guess(id, reach.why))
@@ -99,7 +99,7 @@ struct Reach {
         let members = group.users.filter(isLive)
         return Analysis.Requirement(mode: .all, tasks: members.filter { $0 != task })
       }
-      let reach = users(of: group, countsReferences: false)
+      let reach = users(of: group)
       var guess = Guess(id, reach.why)
       guess.mayStillCallDone = true
       return Analysis.Requirement(

@@ -298,17 +298,40 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
   }
 
   @Test func aCondThatOnlyItsWaiterEverUsedIsStuckForever() {
+    // Made in an initializer: its count is not trusted, and the users rule decides.
     var process = SnapshotBuilder()
-    let nonEmpty = process.synchronizer(100, .cond, "nonEmpty", users: [1], references: 5)
-    process.blocked(1, "consumer", on: .cond, .resource(nonEmpty))
+    let nonEmpty = process.synchronizer(
+      100, .cond, "nonEmpty", users: [1, 3], references: 2, madeIn: "init(capacity:)")
+    process.ended(3, "setup")
+    process.blocked(1, "consumer", on: .cond, .resource(nonEmpty), parent: 3, createdAt: 2_000)
     process.running(2, "heartbeat")
     let analysis = process.analysis
-    // A Cond's references are its lock's users' business: the users rule alone decides.
     #expect(analysis.deadlocked == [1])
     #expect(analysis.deadlocks.first?.kind == .stuckForever)
     #expect(
       analysis.deadlocks.first?.reason.contains("no task that can still reach cond \"nonEmpty\" is running")
         == true)
+  }
+
+  @Test func aCondOnlyItsWaiterRefersToIsStuckEvenWhileItsMakerRuns() {
+    // A lost wake-up: main made the Cond in a function that has returned; only the
+    // waiter's closure still holds it (twice, while it runs).
+    var process = SnapshotBuilder()
+    let ready = process.synchronizer(100, .cond, "ready", users: [1, 2], references: 2)
+    process.running(1, "main")
+    process.blocked(2, "waiter", on: .cond, .resource(ready), parent: 1, createdAt: 2_000)
+    let analysis = process.analysis
+    #expect(analysis.deadlocked == [2])
+    #expect(
+      analysis.deadlocks.first?.reason.contains("nothing but the task blocked on cond \"ready\"") == true)
+  }
+
+  @Test func aCondSomeoneElseStillRefersToIsNotStuck() {
+    var process = SnapshotBuilder()
+    let ready = process.synchronizer(100, .cond, "ready", users: [1, 2], references: 3)
+    process.running(1, "main")
+    process.blocked(2, "waiter", on: .cond, .resource(ready), parent: 1, createdAt: 2_000)
+    #expect(process.analysis.deadlocked.isEmpty)
   }
 
   @Test func aSemaphoreWaitNeedsAnyOneHolder() {
