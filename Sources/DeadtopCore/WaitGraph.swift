@@ -4,7 +4,7 @@ struct WaitGraph {
   let ids: [TaskID]
   let states: [TaskState]
   /// For each blocked task with a known wait: the positions it needs, and whether all or any.
-  let needs: [[Int]]
+  let needs: Adjacency
   let modes: [Analysis.Requirement.Mode?]
   /// The guess each requirement rests on, if any (see `Analysis.Requirement.guess`).
   let guesses: [Guess?]
@@ -18,16 +18,19 @@ struct WaitGraph {
     self.ids = ids
     self.states = states
     self.snapshot = snapshot
-    var needs = [[Int]](repeating: [], count: ids.count)
+    var needs = Adjacency.Builder(nodes: ids.count)
     var modes = [Analysis.Requirement.Mode?](repeating: nil, count: ids.count)
     var guesses = [Guess?](repeating: nil, count: ids.count)
     for index in ids.indices {
+      defer { needs.endNode() }
       guard let requirement = requirements[index] else { continue }
       modes[index] = requirement.mode
       guesses[index] = requirement.guess
-      needs[index] = requirement.tasks.compactMap { snapshot.position(of: $0) }
+      for task in requirement.tasks {
+        if let position = snapshot.position(of: task) { needs.add(position) }
+      }
     }
-    self.needs = needs
+    self.needs = needs.adjacency
     self.modes = modes
     self.guesses = guesses
   }
@@ -77,20 +80,14 @@ struct WaitGraph {
   }
 
   /// For each position, the positions that need it.
-  func reversed() -> [[Int]] {
-    var dependents = [[Int]](repeating: [], count: ids.count)
-    for (index, needed) in needs.enumerated() {
-      for other in needed { dependents[other].append(index) }
-    }
-    return dependents
-  }
+  func reversed() -> Adjacency { needs.reversed() }
 
   /// Groups the deadlocked tasks into findings: each cycle (a strongly connected
   /// component of the wait-for graph) with the tasks blocked behind it, and each set of
   /// tasks waiting on a lock that an ended task still holds.
   func explain(deadlocked: [Bool]) -> [Deadlock] {
     let nodes = ids.indices.filter { deadlocked[$0] }.sorted { ids[$0] < ids[$1] }
-    let successors = needs.map { $0.filter { deadlocked[$0] } }
+    let successors = ids.indices.map { deadlocked[$0] ? needs[$0].filter { deadlocked[$0] } : [] }
     let components = Self.stronglyConnectedComponents(nodes, successors: successors)
     var findings: [Deadlock] = []
     var assigned = [Bool](repeating: false, count: ids.count)
@@ -232,5 +229,45 @@ struct WaitGraph {
       frontier = next
     }
     return [start]
+  }
+}
+
+/// A graph's edges in two flat arrays (compressed sparse rows): node `i`'s targets are
+/// `targets[offsets[i]..<offsets[i + 1]]`. One allocation for all nodes, not one each.
+struct Adjacency {
+  private(set) var offsets: [Int]
+  private(set) var targets: [Int]
+
+  var count: Int { offsets.count - 1 }
+
+  subscript(node: Int) -> ArraySlice<Int> { targets[offsets[node]..<offsets[node + 1]] }
+
+  /// Builds the rows in node order: `add` targets of the current node, then `endNode`.
+  struct Builder {
+    private(set) var adjacency: Adjacency
+
+    init(nodes: Int) {
+      adjacency = Adjacency(offsets: [0], targets: [])
+      adjacency.offsets.reserveCapacity(nodes + 1)
+    }
+
+    mutating func add(_ target: Int) { adjacency.targets.append(target) }
+    mutating func endNode() { adjacency.offsets.append(adjacency.targets.count) }
+  }
+
+  /// The same edges, pointing the other way.
+  func reversed() -> Adjacency {
+    var counts = [Int](repeating: 0, count: count + 1)
+    for target in targets { counts[target + 1] += 1 }
+    for node in 0..<count { counts[node + 1] += counts[node] }
+    var next = counts
+    var reversedTargets = [Int](repeating: 0, count: targets.count)
+    for node in 0..<count {
+      for target in self[node] {
+        reversedTargets[next[target]] = node
+        next[target] += 1
+      }
+    }
+    return Adjacency(offsets: counts, targets: reversedTargets)
   }
 }

@@ -21,9 +21,11 @@ enum BenchmarkSuite {
   ]
 
   static func main() {
-    // For a profiler: `DEADTOP_BENCH_PROFILE_ANALYSIS=200 perf record deadtop-bench`.
+    // For a profiler: `DEADTOP_BENCH_PROFILE_ANALYSIS=200 perf record deadtop-bench` (the
+    // channel snapshot; DEADTOP_BENCH_PROFILE_KIND=locks for the mutex one).
     if let loops = ProcessInfo.processInfo.environment["DEADTOP_BENCH_PROFILE_ANALYSIS"].flatMap(Int.init) {
-      let snapshot = syntheticChannelSnapshot(tasks: 10_000)
+      let locks = ProcessInfo.processInfo.environment["DEADTOP_BENCH_PROFILE_KIND"] == "locks"
+      let snapshot = locks ? syntheticSnapshot(tasks: 10_000) : syntheticChannelSnapshot(tasks: 10_000)
       for _ in 0..<loops { blackHole(Analysis(snapshot).deadlocks.count) }
       return
     }
