@@ -126,9 +126,10 @@ public final class ErrorGroup: @unchecked Sendable {
     _ name: String, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function,
     _ body: @escaping @Sendable (Context) throws -> Void
   ) {
+    let work = OneShot(body)
     group.go(name, file: file, line: line, function: function) { [self] in
       do {
-        try body(context)
+        try work.take()(context)
       } catch {
         lock.withLock { if firstError == nil { firstError = error } }
         cancel()

@@ -88,7 +88,8 @@ private final class SpawnRequest {
   let site: UInt32
   let parent: UInt64
   let handle: TaskHandle
-  let body: @Sendable () -> Void
+  /// Taken out before it runs (see `runSpawnedTask`).
+  var body: (@Sendable () -> Void)?
 
   init(name: String, site: UInt32, parent: UInt64, handle: TaskHandle, body: @escaping @Sendable () -> Void) {
     self.name = name
@@ -107,8 +108,26 @@ private func runSpawnedTask(_ context: UnsafeMutableRawPointer?) -> UnsafeMutabl
   request.handle.started(as: slot.pointee.id)
   Runtime.shared.recordEvent(
     Int32(DT_EVENT_SPAWN), task: request.parent, target: slot.pointee.id, site: request.site)
-  request.body()
+  // Moved out, not copied: a closure whose only capture is an object uses that object as
+  // its context, and a copy held for the call would count as a second reference to it.
+  let body = request.body.take()!
+  body()
   Runtime.shared.markEnded(slot)
   request.handle.finished()
   return nil
+}
+
+/// A closure run once, moved out of its box to run. A copy held for the call would, for
+/// a closure whose only capture is an object (which is then its context), count as a
+/// second reference to that object; deadtop's reference counts rely on one.
+final class OneShot<Body>: @unchecked Sendable {
+  private var body: Body?
+
+  init(_ body: Body) { self.body = body }
+
+  func take() -> Body { body.take()! }
+}
+
+extension OneShot where Body == @Sendable () -> Void {
+  func run() { take()() }
 }

@@ -92,6 +92,7 @@ public final class WaitGroup: @unchecked Sendable {
   ) -> TaskHandle {
     lock.lock()
     change(by: 1, file: file, line: line, function: function)
+    let work = OneShot(body)
     return spawn(name, file: file, line: line, function: function) { [self] in
       let task = currentTask().pointee.id
       lock.withLock {
@@ -101,7 +102,7 @@ public final class WaitGroup: @unchecked Sendable {
           published.publish(count: counter)
         }
       }
-      body()
+      work.run()
       lock.lock()
       members.removeAll { $0 == task }
       change(by: -1, file: file, line: line, function: function)

@@ -20,7 +20,6 @@ struct Reach {
 
   // Facts by position in `snapshot.tasks`, so that lookups copy no TaskInfo.
   private let live: [Bool]
-  private let parents: [TaskID?]
   private let created: [UInt64]
   /// Live tasks by the task that spawned them, as positions.
   private let children: [TaskID: [Int]]
@@ -32,22 +31,18 @@ struct Reach {
     self.waiters = waiters
     cache.reserveCapacity(waiters.count)
     var live: [Bool] = []
-    var parents: [TaskID?] = []
     var created: [UInt64] = []
     var children: [TaskID: [Int]] = [:]
     live.reserveCapacity(snapshot.tasks.count)
-    parents.reserveCapacity(snapshot.tasks.count)
     created.reserveCapacity(snapshot.tasks.count)
     for index in snapshot.tasks.indices {
       let isLive = snapshot.tasks[index].state != .ended
       let parent = snapshot.tasks[index].parent
       live.append(isLive)
-      parents.append(parent)
       created.append(snapshot.tasks[index].createdAtNanoseconds)
       if isLive, let parent { children[parent, default: []].append(index) }
     }
     self.live = live
-    self.parents = parents
     self.created = created
     self.children = children
   }
@@ -123,15 +118,16 @@ struct Reach {
     if let known = cache[resource.id] { return known }
     let blocked = waiters[resource.id] ?? []
     var result: (tasks: [TaskID], anyone: Bool, why: Guess.Why)
-    // A task running a spawned closure that captured the resource holds it twice: in the
-    // closure's context and for the closure's call (measured in debug and release builds).
-    var blockedHolds: Int {
-      blocked.reduce(blocked.count) { $0 + (mayHaveCaptured(resource, $1) ? 1 : 0) }
-    }
+    // Each blocked task holds at least one reference; the runtime's own are subtracted.
     if countsReferences, let references = resource.references, Self.framesHoldAll(resource),
-      references <= blockedHolds
+      references <= blocked.count
     {
-      result = (blocked, false, .onlyWaitersReferToIt(waiters: blocked.count, references: references))
+      // Only a waiter in a select may get out another way and come back to release the
+      // rest; a plain sender or receiver can do nothing until this very channel moves.
+      let mayLeave = blocked.filter { task in
+        snapshot.position(of: task).map { snapshot.tasks[$0].wait?.kind == .select } ?? false
+      }
+      result = (mayLeave, false, .onlyWaitersReferToIt(waiters: blocked.count, references: references))
     } else if let reach = mayHold(resource) {
       let holders = reach.holders
       let unaccounted = resource.references.map { $0 > holders.count + reach.capturers.count } ?? true
@@ -158,20 +154,6 @@ struct Reach {
   static func framesHoldAll(_ resource: ResourceInfo) -> Bool {
     guard let function = resource.site?.function, function.contains("(") else { return false }
     return !function.hasPrefix("init(")
-  }
-
-  /// Whether `task` runs a closure that may have captured `resource`: `mayHold`'s
-  /// capturers, found from the task up through the tasks that spawned it.
-  private func mayHaveCaptured(_ resource: ResourceInfo, _ task: TaskID) -> Bool {
-    var current = task
-    for _ in 0...Self.capturerLimit {
-      guard let position = snapshot.position(of: current), live[position],
-        created[position] >= resource.createdAtNanoseconds, let parent = parents[position]
-      else { return false }
-      if resource.users.contains(parent) { return true }
-      current = parent
-    }
-    return false
   }
 
   /// Live users, then live tasks spawned by them after the resource was created; the
@@ -238,7 +220,8 @@ public struct Guess: Sendable, Equatable {
       switch why {
       case .onlyWaitersReferToIt(let waiters, let references):
         sentence =
-          "nothing but the \(waiters == 1 ? "task" : "tasks") blocked on \(label) still refers to it "
+          "nothing but the \(waiters == 1 ? "task" : "tasks") blocked on \(label) still "
+          + "\(waiters == 1 ? "refers" : "refer") to it "
           + "(\(references) \(references == 1 ? "reference" : "references"), all \(waiters == 1 ? "its" : "their") own)"
       case .mayBeHeldByOthers: sentence = "\(label) may be held by tasks that have not used it yet"
       case .spawnedByManyTasks:

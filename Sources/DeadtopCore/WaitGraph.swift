@@ -147,9 +147,18 @@ struct WaitGraph {
     // Those waiting on no other deadlocked task come first, so the rest fall behind them.
     let waitsOnNoOther = { (node: Int) in successors[node].allSatisfy { !deadlocked[$0] || $0 == node } }
     let unassigned = nodes.filter { !assigned[$0] }
+    // Tasks stuck on the same resources are one finding (senders left behind together).
+    var findingByResources: [[ResourceID]: Int] = [:]
     for node in unassigned.filter(waitsOnNoOther) + unassigned.filter({ !waitsOnNoOther($0) })
     where !assigned[node] {
       assigned[node] = true
+      let resources = snapshot.tasks[node].wait?.resources ?? []
+      if waitsOnNoOther(node), !resources.isEmpty, let existing = findingByResources[resources] {
+        findings[existing].otherMembers.append(ids[node])
+        spread(from: [node], into: existing, directWaitersAreMembers: false)
+        continue
+      }
+      if waitsOnNoOther(node), !resources.isEmpty { findingByResources[resources] = findings.count }
       findings.append(
         Deadlock(
           kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
