@@ -73,12 +73,15 @@ public struct Analysis: Sendable {
     }
 
     var requirements = [Requirement?](repeating: nil, count: snapshot.tasks.count)
-    var reach = Reach(snapshot: snapshot, waiters: waiters)
+    var reach: Reach?  // made on the first wait that needs it: a lock-only process never does
     for index in snapshot.tasks.indices where snapshot.tasks[index].state == .blocked {
       guard let wait = snapshot.tasks[index].wait else { continue }
-      requirements[index] =
-        Self.requirement(wait: wait, holders: holders, waiters: waiters, facts: facts)
-        ?? reach.requirement(of: snapshot.tasks[index].id, wait: wait)
+      if let requirement = Self.requirement(wait: wait, holders: holders, waiters: waiters, facts: facts) {
+        requirements[index] = requirement
+        continue
+      }
+      if reach == nil { reach = Reach(snapshot: snapshot, waiters: waiters) }
+      requirements[index] = reach?.requirement(of: snapshot.tasks[index].id, wait: wait)
     }
     self.holders = holders
     self.waiters = waiters

@@ -5,6 +5,8 @@ struct WaitGraph {
   let states: [TaskState]
   /// For each blocked task with a known wait: the positions it needs, and whether all or any.
   let needs: Adjacency
+  /// The same edges reversed: for each position, the positions that need it.
+  let dependents: Adjacency
   let modes: [Analysis.Requirement.Mode?]
   /// The guess each requirement rests on, if any (see `Analysis.Requirement.guess`).
   let guesses: [Guess?]
@@ -31,6 +33,7 @@ struct WaitGraph {
       }
     }
     self.needs = needs.adjacency
+    dependents = self.needs.reversed()
     self.modes = modes
     self.guesses = guesses
   }
@@ -42,7 +45,6 @@ struct WaitGraph {
     let count = ids.count
     var canProgress = [Bool](repeating: false, count: count)
     var remaining = [Int](repeating: 0, count: count)
-    let dependents = reversed()
     var queue: [Int] = []
     for index in 0..<count {
       switch states[index] {
@@ -79,9 +81,6 @@ struct WaitGraph {
     return (0..<count).map { states[$0] == .blocked && !canProgress[$0] }
   }
 
-  /// For each position, the positions that need it.
-  func reversed() -> Adjacency { needs.reversed() }
-
   /// Groups the deadlocked tasks into findings: each cycle (a strongly connected
   /// component of the wait-for graph) with the tasks blocked behind it, and each set of
   /// tasks waiting on a lock that an ended task still holds.
@@ -112,7 +111,6 @@ struct WaitGraph {
     // Every other deadlocked task waits, directly or through others, on a cycle or on
     // an ended task that holds what it needs. One breadth-first pass backwards from the
     // cycles, then from the ended holders, assigns each task to the first it reaches.
-    let dependents = reversed()
     func spread(from sources: [Int], into finding: Int, directWaitersAreMembers: Bool) {
       var queue = sources
       var head = 0
