@@ -45,10 +45,11 @@ func bankAnalysis() -> Analysis {
       takenAtNanoseconds: now, tasks: tasks, resources: resources))
 }
 
-func render(_ state: AppState = AppState(), width: Int = 80, height: Int = 24, glyphs: Glyphs = .unicode)
-  -> Screen
-{
-  Renderer.render(state, Frame(analysis: bankAnalysis(), glyphs: glyphs), width: width, height: height)
+func render(
+  _ state: AppState = AppState(), of analysis: Analysis = bankAnalysis(), width: Int = 80, height: Int = 24,
+  glyphs: Glyphs = .unicode
+) -> Screen {
+  Renderer.render(state, Frame(analysis: analysis, glyphs: glyphs), width: width, height: height)
 }
 
 /// The first row containing `text`. (A function of the screen's lines, so that a
@@ -305,15 +306,11 @@ func pipelineAnalysis() -> Analysis {
 }
 
 @Suite struct SynchronizerScreenTests {
-  func render(_ state: AppState, width: Int, height: Int) -> Screen {
-    Renderer.render(state, Frame(analysis: pipelineAnalysis()), width: width, height: height)
-  }
-
   @Test(arguments: [(80, 24), (120, 40)])
   func theResourcesViewShowsBufferFillClosedAndMembers(size: (Int, Int)) throws {
     var state = AppState()
     state.view = .resources
-    let screen = render(state, width: size.0, height: size.1)
+    let screen = render(state, of: pipelineAnalysis(), width: size.0, height: size.1)
     let results = try #require(row(screen, containing: "results"))
     #expect(screen.line(results).contains("channel"))
     #expect(screen.line(results).contains("buffer 4/4"))
@@ -334,7 +331,7 @@ func pipelineAnalysis() -> Analysis {
     var state = AppState()
     state.view = .resources
     state.detail = .resource(20)
-    let screen = render(state, width: 120, height: 40)
+    let screen = render(state, of: pipelineAnalysis(), width: 120, height: 40)
     #expect(row(screen, containing: "state: buffer 4/4") != nil)
     #expect(row(screen, containing: "used by: task 2 \"producer\", task 3 \"consumer\"") != nil)
     #expect(row(screen, containing: "references outside the runtime: 3") != nil)

@@ -161,20 +161,18 @@ final class SharedCount: Sendable {
     let lock = Mutex(name: "cond-lock")
     let condition = Cond(lock, name: "cond")
     let woken = SharedCount()
-    nonisolated(unsafe) let readyFlag = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
-    readyFlag.pointee = false
-    defer { readyFlag.deallocate() }
+    let ready = Guarded(false)
     let waiters = (0..<3).map { index in
       spawn("cond-waiter-\(index)") {
         lock.withLock {
-          while !readyFlag.pointee { condition.wait() }
+          while !ready.value { condition.wait() }
         }
         woken.add()
       }
     }
     for waiter in waiters { #expect(try eventually(task: waiter.id) { $0.wait?.kind == .cond }) }
     lock.withLock {
-      readyFlag.pointee = true
+      ready.value = true
       condition.signal()
     }
     let deadline = Date().addingTimeInterval(10)
