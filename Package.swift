@@ -1,14 +1,21 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The targets read as the data flow (README, "Development"): the segment contract; the
+// runtime that writes it and the decoder that reads it; the sources that turn a process
+// into snapshots; the pure analysis; the reports and views; the commands. Dependencies
+// point one way, and a program that links the runtime links none of the monitor.
 let package = Package(
   name: "deadtop",
   products: [
     // The runtime library programs link to be watched.
     .library(name: "Deadtop", targets: ["Deadtop"]),
-    // The pure analysis and the segment reader, for tools (and the benchmarks).
+    // For tools (and the benchmarks): the pure analysis, the decoder, the sources, the
+    // reports and the live view.
     .library(name: "DeadtopCore", targets: ["DeadtopCore"]),
+    .library(name: "DeadtopSegment", targets: ["DeadtopSegment"]),
     .library(name: "DeadtopReader", targets: ["DeadtopReader"]),
+    .library(name: "DeadtopReports", targets: ["DeadtopReports"]),
     .library(name: "DeadtopTUI", targets: ["DeadtopTUI"]),
     // The monitor. The target has another name: `Deadtop` and `deadtop` collide on
     // case-insensitive file systems.
@@ -20,34 +27,45 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
-    // The segment layout: the contract between the runtime and every reader.
+    // The contract: the segment layout shared by its writer and every reader (C).
     .target(name: "DeadtopABI"),
-    // Snapshot model, analysis and reports: pure Swift, no I/O.
+    // Snapshot model, analysis, the confirmation policy, wording and the text report:
+    // pure Swift, no I/O, no Foundation (the runtime's in-process check links it).
     .target(name: "DeadtopCore"),
+    // The decoder: a segment's bytes to a Snapshot, over raw memory (no files, no Foundation).
+    .target(name: "DeadtopSegment", dependencies: ["DeadtopABI", "DeadtopCore"]),
+    // The runtime's private machinery (C): its lock word, parking, TLS, caches.
+    .target(name: "DeadtopRuntimeC", dependencies: ["DeadtopABI"]),
     // The runtime: Go-style primitives publishing into the segment.
-    .target(name: "Deadtop", dependencies: ["DeadtopABI", "DeadtopReader", "DeadtopCore"]),
-    // Sources that turn a segment (or /proc) into a Snapshot: thin, I/O only.
-    .target(name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopCore"]),
+    .target(
+      name: "Deadtop", dependencies: ["DeadtopABI", "DeadtopRuntimeC", "DeadtopSegment", "DeadtopCore"]),
+    // Sources: a segment file, /proc, and the stacks of another process: thin I/O.
+    .target(name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopSegment", "DeadtopCore"]),
+    // JSON and DOT, at the edge (JSON uses Foundation's encoder).
+    .target(name: "DeadtopReports", dependencies: ["DeadtopCore"]),
     // A C shim over ncursesw.
     .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
-    // The live view: screen model, views, keys and themes (pure), and the ncurses backend.
-    .target(name: "DeadtopTUI", dependencies: ["DeadtopCore", "CNcurses"]),
+    // The live view: screen model, one file per view, keys and themes (pure), and the
+    // ncurses backend.
+    .target(name: "DeadtopTUI", dependencies: ["DeadtopCore", "DeadtopReports", "CNcurses"]),
     .target(name: "DemoScenarios", dependencies: ["Deadtop"], path: "demo/Scenarios"),
     .executableTarget(
       name: "DeadtopDemoRunner", dependencies: ["DemoScenarios"], path: "demo/Runner"),
     .executableTarget(
       name: "DeadtopCLI",
       dependencies: [
-        "DeadtopCore", "DeadtopReader", "DeadtopTUI", "DemoScenarios",
+        "DeadtopCore", "DeadtopSegment", "DeadtopReader", "DeadtopReports", "DeadtopTUI", "DemoScenarios",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "DeadtopCoreTests", dependencies: ["DeadtopCore"]),
+    .testTarget(name: "DeadtopCoreTests", dependencies: ["DeadtopCore", "DeadtopReports"]),
     .testTarget(
-      name: "DeadtopTests", dependencies: ["Deadtop", "DeadtopABI", "DeadtopReader", "DeadtopCore"]),
+      name: "DeadtopTests",
+      dependencies: ["Deadtop", "DeadtopABI", "DeadtopRuntimeC", "DeadtopReader", "DeadtopCore"]),
     .testTarget(
-      name: "DeadtopReaderTests", dependencies: ["DeadtopReader", "DeadtopABI", "DeadtopCore"]),
+      name: "DeadtopReaderTests",
+      dependencies: ["DeadtopReader", "DeadtopSegment", "DeadtopABI", "DeadtopCore"]),
     .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore", "DeadtopReader"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports"]),
   ],
   swiftLanguageModes: [.v6]
 )

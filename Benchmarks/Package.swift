@@ -14,6 +14,7 @@ let package = Package(
         .product(name: "Deadtop", package: "deadtop"),
         .product(name: "DeadtopCore", package: "deadtop"),
         .product(name: "DeadtopReader", package: "deadtop"),
+        .product(name: "DeadtopReports", package: "deadtop"),
         .product(name: "DeadtopTUI", package: "deadtop"),
       ],
       path: "Sources/DeadtopBench")

@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// A Go channel, published to deadtop: unbuffered (`capacity: 0`, a send waits for a
 /// receiver) or buffered. Receiving from a closed channel returns at once: the buffered

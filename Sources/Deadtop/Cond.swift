@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// Go's `sync.Cond` over a `Mutex`: `wait` unlocks the mutex, sleeps until signalled,
 /// and locks it again. deadtop shows the waiters and the tasks that have used it (the

@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// Go's `context.Context`: a done channel that is closed when the context is cancelled,
 /// by its cancel function, by its parent, or at its deadline. A task blocked on a

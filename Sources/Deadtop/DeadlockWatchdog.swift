@@ -1,22 +1,21 @@
 import DeadtopCore
-import DeadtopReader
+import DeadtopSegment
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
 /// `DEADTOP_ON_DEADLOCK=report|abort`: the sampler runs deadtop's own analysis on the
-/// process's segment every tick. A deadlock seen in two ticks in a row (the same wait
-/// episodes) is written to standard error once; with `abort` the process then exits
-/// with status 2, like Go's fatal "all goroutines are asleep", but for partial
-/// deadlocks too.
+/// process's tables every tick, decoding its own memory (so it works the same when the
+/// segment could not be published in /dev/shm). Each confirmed deadlock is written to
+/// standard error once; with `abort` the process then exits with status 2, like Go's
+/// fatal "all goroutines are asleep", but for partial deadlocks too.
 final class DeadlockWatchdog {
   enum Action { case report, abort }
 
   let action: Action
-  private var source: SegmentSource?
-  private var previous: Snapshot?
-  private var reported: Set<[UInt64]> = []
+  private var decoder: SegmentDecoder?
+  private var confirmation = DeadlockConfirmation()
   private var unavailable = false
 
   init?(_ setting: String?) {
@@ -29,14 +28,8 @@ final class DeadlockWatchdog {
 
   func check() {
     guard let snapshot = readSnapshot() else { return }
-    defer { previous = snapshot }
-    guard let previous else { return }
-    let analysis = Analysis(snapshot).confirmed(by: previous)
-    let fresh = analysis.deadlocks.filter { deadlock in
-      !reported.contains(episodes(of: deadlock, in: snapshot))
-    }
-    guard !fresh.isEmpty else { return }
-    for deadlock in fresh { reported.insert(episodes(of: deadlock, in: snapshot)) }
+    let analysis = confirmation.analyse(snapshot).analysis
+    guard !confirmation.unannounced(in: analysis).isEmpty else { return }
     var text = "deadtop: deadlock in process \(getpid())\n\n"
     for line in TextReport.verdict(analysis) { text += line + "\n" }
     for (index, deadlock) in analysis.deadlocks.enumerated() {
@@ -51,27 +44,18 @@ final class DeadlockWatchdog {
     writeToStandardError(text + "\n")
   }
 
-  /// A finding is the same deadlock while its tasks stay in the same wait episodes.
-  private func episodes(of deadlock: Deadlock, in snapshot: Snapshot) -> [UInt64] {
-    deadlock.waitingTasks.sorted().flatMap { [$0, snapshot.task($0)?.wait?.sequence ?? 0] }
-  }
-
   private func readSnapshot() -> Snapshot? {
     if unavailable { return nil }
-    do {
-      if source == nil {
-        guard Runtime.shared.segment.publishedName != nil else { throw Unpublished() }
-        source = try SegmentSource(path: SegmentSource.path(for: getpid()), pid: getpid())
+    if decoder == nil {
+      let segment = Runtime.shared.segment
+      do {
+        decoder = try SegmentDecoder(base: UnsafeRawPointer(segment.base), size: segment.size)
+      } catch {
+        unavailable = true
+        writeToStandardError("deadtop: DEADTOP_ON_DEADLOCK cannot read this process's tables: \(error)\n")
+        return nil
       }
-      return try source?.snapshot()
-    } catch {
-      unavailable = true
-      writeToStandardError("deadtop: DEADTOP_ON_DEADLOCK cannot read this process's segment: \(error)\n")
-      return nil
     }
-  }
-
-  private struct Unpublished: Error, CustomStringConvertible {
-    var description: String { "the segment is in private memory (shm_open failed)" }
+    return decoder?.snapshot()
   }
 }

@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// The event ring and the contention profile: written on slow paths only (going to
 /// sleep, waking, handing a lock over, spawning, ending), never on an uncontended one.

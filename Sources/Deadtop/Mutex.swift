@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// A mutual exclusion lock with Go's `sync.Mutex` semantics, published to deadtop.
 ///

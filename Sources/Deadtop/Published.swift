@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 import Synchronization
 
 /// The published state of a channel, WaitGroup, Cond or semaphore: its resource slot,

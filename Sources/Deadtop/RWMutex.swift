@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// A reader/writer lock with Go's `sync.RWMutex` semantics, published to deadtop.
 ///

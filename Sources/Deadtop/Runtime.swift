@@ -1,4 +1,6 @@
 import DeadtopABI
+import DeadtopRuntimeC
+import DeadtopSegment
 import Synchronization
 
 #if canImport(Glibc)
@@ -51,7 +53,7 @@ final class Runtime: @unchecked Sendable {
     edgeSet.initialize(repeating: 0, count: edgeSetSize)
     edgeSetMask = UInt32(edgeSetSize - 1)
     tracksLockOrder.store(Environment().string("DEADTOP_LOCK_ORDER") != "0", ordering: .relaxed)
-    stringsUsed = 4  // offset 0 stays unused so that reference 0 can mean "none"
+    stringsUsed = StringTable.firstOffset
     countsReferences = Sampler.start(for: self)
   }
 
@@ -101,20 +103,6 @@ final class Runtime: @unchecked Sendable {
     }
   }
 
-  // MARK: Lock order
-
-  /// Adds a key to the edge set; the registry lock is held.
-  func insertEdgeKey(_ key: UInt64) {
-    var position = UInt32(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & edgeSetMask
-    for _ in 0...edgeSetMask {
-      if edgeSet[Int(position)] == 0 {
-        dt_store_release_u64(edgeSet + Int(position), key)
-        return
-      }
-      position = (position + 1) & edgeSetMask
-    }
-  }
-
   // MARK: Strings
 
   func intern(_ string: String) -> UInt32 { registry.withLock { internLocked(string) } }
@@ -122,16 +110,14 @@ final class Runtime: @unchecked Sendable {
   /// Appends `string` to STRINGS once; returns its reference (offset + 1), or 0 if full.
   private func internLocked(_ string: String) -> UInt32 {
     if let reference = strings[string] { return reference }
-    let bytes = Array(string.utf8.prefix(4096))
-    let needed = 4 + (bytes.count + 3) & ~3
+    let bytes = Array(string.utf8.prefix(StringTable.maximumBytes))
+    let needed = StringTable.entrySize(byteCount: bytes.count)
     guard stringsUsed + needed <= segment.stringCapacity else {
       dt_fetch_add_u64(&header.pointee.strings_dropped, 1)
       return 0
     }
     let offset = stringsUsed
-    let base = segment.strings + offset
-    base.storeBytes(of: UInt32(bytes.count).littleEndian, as: UInt32.self)
-    bytes.withUnsafeBytes { (base + 4).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+    StringTable.write(bytes, at: segment.strings + offset)
     stringsUsed += needed
     dt_store_release_u64(&header.pointee.strings_used, UInt64(stringsUsed))
     let reference = UInt32(offset + 1)
@@ -141,11 +127,8 @@ final class Runtime: @unchecked Sendable {
 
   /// Reads a string back from STRINGS, for the runtime's own messages.
   func string(_ reference: UInt32) -> String? {
-    guard reference != 0, Int(reference) + 3 <= segment.stringCapacity else { return nil }
-    let entry = segment.strings + Int(reference - 1)
-    let length = Int(UInt32(littleEndian: entry.loadUnaligned(as: UInt32.self)))
-    let bytes = UnsafeRawBufferPointer(start: entry + 4, count: length)
-    return String(decoding: bytes, as: UTF8.self)
+    StringTable.read(
+      reference, table: segment.strings, used: dt_load_acquire_u64(&header.pointee.strings_used))
   }
 
   func taskName(_ slot: UnsafeMutablePointer<dt_task_slot>) -> String {
@@ -338,7 +321,7 @@ extension Runtime {
         from_mode: UInt16(held.mode), to_mode: UInt16(mode), reserved: 0, task: task)
       edgesUsed += 1
       dt_store_release_u64(&header.pointee.edges_used, UInt64(edgesUsed))
-      insertEdgeKey(key)
+      dt_edge_set_insert(edgeSet, edgeSetMask, key)
     }
   }
 }

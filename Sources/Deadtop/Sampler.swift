@@ -1,4 +1,6 @@
 import DeadtopABI
+import DeadtopRuntimeC
+import DeadtopSegment
 
 #if canImport(Glibc)
   import Glibc
@@ -122,10 +124,8 @@ final class Sampler: @unchecked Sendable {
     dt_fetch_add_u64(&header.pointee.heartbeat, 1)
 
     if printsToStandardError {
-      var buffer = [CChar](repeating: 0, count: 512)
-      dt_format_sched_record(&record, now &- header.pointee.clock_base_monotonic_ns, &buffer, buffer.count)
-      writeToStandardError(
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "\n")
+      let sinceStart = now &- header.pointee.clock_base_monotonic_ns
+      writeToStandardError(SegmentDecoder.line(of: record, sinceStart: sinceStart) + "\n")
     }
   }
 

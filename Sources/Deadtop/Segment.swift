@@ -1,4 +1,6 @@
 import DeadtopABI
+import DeadtopRuntimeC
+import DeadtopSegment
 
 #if canImport(Glibc)
   import Glibc
@@ -42,8 +44,6 @@ struct Segment: @unchecked Sendable {
     (base + Int(tableDescriptor(index).offset)).assumingMemoryBound(to: T.self)
   }
 
-  static func shmName(pid: Int32) -> String { "/deadtop.\(pid)" }
-
   static func createForCurrentProcess() -> Segment {
     let environment = Environment()
     let capacities = (
@@ -78,7 +78,7 @@ struct Segment: @unchecked Sendable {
     var publishedName: String? = nil
     var base: UnsafeMutableRawPointer?
     if environment.string("DEADTOP_DISABLE") != "1" {
-      let name = shmName(pid: pid)
+      let name = SegmentName.shmName(pid: pid)
       if let mapped = createShared(name: name, size: size) {
         base = mapped
         publishedName = name

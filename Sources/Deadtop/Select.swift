@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// One channel operation that can wait: a plain send or receive, or a case of a select.
 /// It holds its channel once (the runtime counts that reference as its own).

@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// A counting semaphore (Go's `x/sync/semaphore.Weighted`) that knows its holders:
 /// deadtop shows who holds permits and who waits for them. Waiters are served in order,

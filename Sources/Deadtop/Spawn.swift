@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 #if canImport(Glibc)
   import Glibc

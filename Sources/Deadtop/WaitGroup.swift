@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 
 /// Go's `sync.WaitGroup`, published to deadtop: the counter, the tasks that use it,
 /// and, when every unit of work was started with `go`, exactly the member tasks it

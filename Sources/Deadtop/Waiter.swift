@@ -1,4 +1,5 @@
 import DeadtopABI
+import DeadtopRuntimeC
 import Synchronization
 
 /// One blocked operation: a task parked until one of its cases fires. A waiter may sit

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeadtopCore
 import DeadtopReader
+import DeadtopReports
 import DeadtopTUI
 
 #if canImport(Glibc)
@@ -141,15 +142,7 @@ struct AttachCommand: ParsableCommand {
         Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
       }
     }
-    var analysis = try Attach.analysis(of: pid)
-    if stacks {
-      do {
-        analysis = Analysis(Stacks.attach(try Stacks.collect(pid: pid), to: analysis.snapshot))
-          .confirmed(by: analysis.snapshot)
-      } catch let unavailable as Stacks.Unavailable {
-        throw CommandFailure(unavailable.description)
-      }
-    }
+    let analysis = stacks ? try Attach.analysisWithStacks(of: pid) : try Attach.analysis(of: pid)
     Output.standardOutput(report.render(analysis))
     if !analysis.deadlocks.isEmpty { throw ExitCode(Status.deadlock) }
   }
@@ -182,6 +175,20 @@ enum Attach {
   /// returns a confirmed analysis.
   static func analysis(of pid: Int32) throws -> Analysis {
     try source(of: pid).confirmedAnalysis()
+  }
+
+  /// `--stacks`: the stacks are collected between two snapshots, and the report is the
+  /// second snapshot (with the stacks) confirmed by the first, like any other report.
+  static func analysisWithStacks(of pid: Int32) throws -> Analysis {
+    let source = try source(of: pid)
+    var confirmation = DeadlockConfirmation()
+    _ = confirmation.analyse(try source.snapshot())
+    do {
+      let stacks = try Stacks.collect(pid: pid)
+      return confirmation.analyse(Stacks.attach(stacks, to: try source.snapshot())).analysis
+    } catch let unavailable as Stacks.Unavailable {
+      throw CommandFailure(unavailable.description)
+    }
   }
 
   static func source(of pid: Int32) throws -> SnapshotSource {

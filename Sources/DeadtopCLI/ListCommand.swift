@@ -1,7 +1,7 @@
 import ArgumentParser
 import DeadtopCore
 import DeadtopReader
-import DeadtopTUI
+import DeadtopSegment
 import Foundation
 
 /// `deadtop list`: the processes that publish a segment.
@@ -53,7 +53,7 @@ struct ListCommand: ParsableCommand {
     }
     guard !rows.isEmpty else {
       Output.standardOutput(
-        "No process publishes a deadtop segment (\(SegmentSource.directory)/deadtop.*).\n")
+        "No process publishes a deadtop segment (\(SegmentName.pattern)).\n")
       return
     }
     var lines = [
@@ -77,6 +77,6 @@ struct ListCommand: ParsableCommand {
 
   /// A column: cut with an ellipsis, then padded, so there is always a space between.
   private func pad(_ text: String, _ width: Int) -> String {
-    text.fitted(to: width - 1, glyphs: .unicode).padded(to: width)
+    text.fitted(to: width - 1).padded(to: width)
   }
 }

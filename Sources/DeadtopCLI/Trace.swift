@@ -1,6 +1,5 @@
 import DeadtopCore
 import DeadtopReader
-import DeadtopTUI
 
 #if canImport(Glibc)
   import Glibc
@@ -48,7 +47,7 @@ enum Trace {
   static func printProfile(_ source: SegmentSource) throws {
     let snapshot = try source.snapshot()
     func row(_ label: String, _ contention: Contention) -> String {
-      label.fitted(to: 47, glyphs: .unicode).padded(to: 48) + String(contention.contended).leftPadded(to: 10)
+      label.fitted(to: 47).padded(to: 48) + String(contention.contended).leftPadded(to: 10)
         + formatDuration(Double(contention.totalWaitNanoseconds) / 1e9).leftPadded(to: 12)
         + formatDuration(Double(contention.maxWaitNanoseconds) / 1e9).leftPadded(to: 11)
     }

@@ -29,8 +29,8 @@ public struct Analysis: Sendable {
   public let holders: [ResourceID: [(task: TaskID, hold: Hold)]]
   /// Blocked tasks waiting on each resource, in queue order.
   public let waiters: [ResourceID: [TaskID]]
-  public private(set) var deadlocked: Set<TaskID>
-  public private(set) var deadlocks: [Deadlock]
+  public internal(set) var deadlocked: Set<TaskID>
+  public internal(set) var deadlocks: [Deadlock]
 
   /// Go's "all goroutines are asleep": every live task is deadlocked.
   public var isGlobal: Bool { liveTaskCount > 0 && deadlocked.count == liveTaskCount }
@@ -171,22 +171,6 @@ public struct Analysis: Sendable {
   public func holders(of resource: ResourceInfo) -> [(task: TaskID, hold: Hold)] {
     guard resource.kind == .semaphore, resource.listsMembers else { return holders[resource.id] ?? [] }
     return resource.users.map { (task: $0, hold: Hold(resource: resource.id, mode: .exclusive)) }
-  }
-
-  /// Keeps only the findings that `earlier` already showed with the same wait episodes:
-  /// a deadlock never dissolves, so this filters out a picture torn across slots.
-  public func confirmed(by earlier: Snapshot) -> Analysis {
-    let earlierWaits = Dictionary(
-      earlier.tasks.compactMap { task in task.wait.map { (task.id, $0.sequence) } },
-      uniquingKeysWith: { a, _ in a })
-    var result = self
-    result.deadlocks = deadlocks.filter { deadlock in
-      deadlock.waitingTasks.allSatisfy { id in
-        snapshot.task(id)?.wait.map { earlierWaits[id] == $0.sequence } ?? false
-      }
-    }
-    result.deadlocked = Set(result.deadlocks.flatMap(\.waitingTasks))
-    return result
   }
 }
 

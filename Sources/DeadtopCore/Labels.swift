@@ -127,3 +127,15 @@ public func formatDuration(_ seconds: Double) -> String {
 }
 
 private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+extension LockClass {
+  /// `mutex "accounts"`, or `rwmutex created at Config.swift:9` for an unnamed class.
+  public var label: String {
+    switch identity {
+    case .name(let name): "\(kind.rawValue) \"\(name)\""
+    case .createdAt(let site?, _): "\(kind.rawValue) created at \(site.file):\(site.line)"
+    case .createdAt(nil, let reference): "\(kind.rawValue) class \(reference)"
+    case .unknown(let reference): "\(kind.rawValue) class \(reference)"
+    }
+  }
+}

@@ -332,13 +332,29 @@ public struct Counters: Sendable, Equatable {
 
 /// Locks that play the same role: one name, or one creation site.
 public struct LockClass: Sendable, Hashable {
-  public var key: UInt32
-  /// `mutex "accounts"` or `mutex created at Bank.swift:12`.
-  public var label: String
+  /// What makes locks one class: a name they share, or the site that created them.
+  public enum Identity: Sendable, Hashable {
+    case name(String)
+    /// Unnamed locks made at one call site (nil when the site could not be read).
+    case createdAt(CallSite?, reference: UInt32)
+    /// A name reference that could not be read.
+    case unknown(UInt32)
+  }
 
-  public init(key: UInt32, label: String) {
+  public var key: UInt32
+  /// `.mutex` or `.rwMutex`.
+  public var kind: ResourceInfo.Kind
+  public var identity: Identity
+
+  public init(key: UInt32, kind: ResourceInfo.Kind, identity: Identity) {
     self.key = key
-    self.label = label
+    self.kind = kind
+    self.identity = identity
+  }
+
+  /// A named class: `LockClass(key: 1, name: "accounts")`.
+  public init(key: UInt32, kind: ResourceInfo.Kind = .mutex, name: String) {
+    self.init(key: key, kind: kind, identity: .name(name))
   }
 }
 

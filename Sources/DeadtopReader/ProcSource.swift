@@ -10,7 +10,7 @@ import Foundation
 /// kernel state and system call, and for threads blocked in `futex`, the thread that
 /// owns the lock (glibc mutexes and rwlocks, priority-inheritance futexes, joins).
 /// It only reads: /proc files and /proc/<pid>/mem; the process never stops.
-public final class ProcSource {
+public final class ProcSource: SnapshotSource {
   public let pid: Int32
   private let root: String
   private let startTime: UInt64
@@ -308,5 +308,3 @@ enum FutexResolver {
     }
   }
 }
-
-extension ProcSource: @unchecked Sendable {}

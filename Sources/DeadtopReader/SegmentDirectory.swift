@@ -1,5 +1,5 @@
 import DeadtopCore
-import Foundation
+import DeadtopSegment
 
 #if canImport(Glibc)
   import Glibc
@@ -12,18 +12,21 @@ public enum SegmentDirectory {
     public var path: String
   }
 
-  public static func entries(in directory: String = SegmentSource.directory) -> [Entry] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return names.compactMap { name -> Entry? in
-      guard name.hasPrefix("deadtop."), let pid = Int32(name.dropFirst("deadtop.".count)), pid > 0
-      else { return nil }
-      return Entry(pid: pid, path: "\(directory)/\(name)")
-    }.sorted { $0.pid < $1.pid }
+  public static func entries(in directory: String = SegmentName.directory) -> [Entry] {
+    guard let stream = opendir(directory) else { return [] }
+    defer { closedir(stream) }
+    var entries: [Entry] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if let pid = SegmentName.pid(fileName: name) {
+        entries.append(Entry(pid: pid, path: "\(directory)/\(name)"))
+      }
+    }
+    return entries.sorted { $0.pid < $1.pid }
   }
 }
-
-extension SegmentSource: SnapshotSource {}
-extension ProcSource: SnapshotSource {}
 
 /// The segment if the process publishes one, else /proc.
 public func openSource(pid: Int32) throws -> SnapshotSource {
@@ -35,13 +38,10 @@ public func openSource(pid: Int32) throws -> SnapshotSource {
 }
 
 extension SnapshotSource {
-  /// Analyses two snapshots a moment apart and keeps the deadlocks present in both with
-  /// the same wait episodes, so a picture torn across slots is never reported.
+  /// One confirmed analysis: a second snapshot `delayMilliseconds` later is taken only to
+  /// confirm what the first one found (DeadlockConfirmation's policy).
   public func confirmedAnalysis(delayMilliseconds: Int = 100) throws -> Analysis {
-    let first = try snapshot()
-    let firstAnalysis = Analysis(first)
-    guard !firstAnalysis.deadlocks.isEmpty else { return firstAnalysis }
-    usleep(useconds_t(delayMilliseconds * 1000))
-    return Analysis(try snapshot()).confirmed(by: first)
+    try DeadlockConfirmation.analyse(
+      reading: snapshot, pause: { usleep(useconds_t(delayMilliseconds * 1000)) })
   }
 }

@@ -1,4 +1,5 @@
 import DeadtopCore
+import DeadtopReports
 
 #if canImport(Glibc)
   import Glibc
@@ -53,7 +54,7 @@ public final class LiveSession {
   private var demoTitle: String?
   private var lastScenario: String?
   private var state = AppState()
-  private var previous: Snapshot?
+  private var confirmation = DeadlockConfirmation()
   private var analysis: Analysis?
   private var exitedNote: String?
   private var lastRefresh: Double = 0
@@ -123,13 +124,12 @@ public final class LiveSession {
     guard force || now - lastRefresh >= Double(options.refreshMilliseconds) / 1000 else { return false }
     lastRefresh = now
     do {
-      if previous == nil { previous = try target.snapshot() }
-      let snapshot = try target.snapshot()
-      analysis = Analysis(snapshot).confirmed(by: previous!)
-      previous = snapshot
+      // The first refresh reads twice, so that a deadlock present at attach shows at once.
+      if confirmation.previous == nil { _ = confirmation.analyse(try target.snapshot()) }
+      analysis = confirmation.analyse(try target.snapshot()).analysis
     } catch {
       exitedNote = "process \(target.pid) has exited: showing its last snapshot. \(error)"
-      if analysis == nil, let previous { analysis = Analysis(previous) }
+      if analysis == nil, let previous = confirmation.previous { analysis = Analysis(previous) }
     }
     return true
   }
@@ -190,7 +190,7 @@ public final class LiveSession {
       let themeIndex = state.themeIndex
       state = AppState()
       state.themeIndex = themeIndex
-      previous = nil
+      confirmation = DeadlockConfirmation()
       analysis = nil
       exitedNote = nil
       refresh(force: true)

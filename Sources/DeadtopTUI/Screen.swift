@@ -127,18 +127,6 @@ public struct Glyphs: Sendable {
 }
 
 extension String {
-  /// Cut to `width` columns, with an ellipsis when cut.
-  public func fitted(to width: Int, glyphs: Glyphs) -> String {
-    guard width > 0 else { return "" }
-    guard count > width else { return self }
-    return String(prefix(max(0, width - glyphs.ellipsis.count))) + glyphs.ellipsis
-  }
-
-  public func padded(to width: Int) -> String {
-    count >= width ? self : self + String(repeating: " ", count: width - count)
-  }
-
-  public func leftPadded(to width: Int) -> String {
-    count >= width ? self : String(repeating: " ", count: width - count) + self
-  }
+  /// Cut to `width` columns, with the glyphs' ellipsis when cut.
+  public func fitted(to width: Int, glyphs: Glyphs) -> String { fitted(to: width, ellipsis: glyphs.ellipsis) }
 }

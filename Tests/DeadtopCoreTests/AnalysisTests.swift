@@ -195,17 +195,71 @@ import Testing
     let b = process.mutex(101, "B")
     process.blocked(1, "one", on: .mutex, .resource(b), holds: [holding(a)], sequence: 10)
     process.blocked(2, "two", on: .mutex, .resource(a), holds: [holding(b)], sequence: 11)
-    let earlier = process.snapshot
-    let analysis = process.analysis
-    #expect(analysis.confirmed(by: earlier).deadlocks.count == 1)
+
+    var steady = DeadlockConfirmation()
+    let first = steady.analyse(process.snapshot)
+    #expect(first.analysis.deadlocks.isEmpty, "one snapshot confirms nothing")
+    #expect(first.unconfirmed == 1)
+    let second = steady.analyse(process.snapshot)
+    #expect(second.analysis.deadlocks.count == 1)
+    #expect(second.unconfirmed == 0)
 
     var torn = SnapshotBuilder()
     torn.mutex(100, "A")
     torn.mutex(101, "B")
     torn.blocked(1, "one", on: .mutex, .resource(b), holds: [holding(a)], sequence: 10)
     torn.running(2, "two", holds: [holding(b)])
-    let confirmed = analysis.confirmed(by: torn.snapshot)
+    var changing = DeadlockConfirmation()
+    _ = changing.analyse(torn.snapshot)
+    let confirmed = changing.analyse(process.snapshot).analysis
     #expect(confirmed.deadlocks.isEmpty)
     #expect(confirmed.deadlocked.isEmpty)
+  }
+
+  @Test func confirmationAnnouncesEachFindingOnce() {
+    var process = SnapshotBuilder()
+    let a = process.mutex(100, "A")
+    let b = process.mutex(101, "B")
+    process.blocked(1, "one", on: .mutex, .resource(b), holds: [holding(a)], sequence: 10)
+    process.blocked(2, "two", on: .mutex, .resource(a), holds: [holding(b)], sequence: 11)
+    var confirmation = DeadlockConfirmation()
+    _ = confirmation.analyse(process.snapshot)
+    let analysis = confirmation.analyse(process.snapshot).analysis
+    #expect(confirmation.unannounced(in: analysis).count == 1)
+    #expect(confirmation.unannounced(in: confirmation.analyse(process.snapshot).analysis).isEmpty)
+
+    // The same tasks in new wait episodes are a new deadlock.
+    var again = SnapshotBuilder()
+    again.mutex(100, "A")
+    again.mutex(101, "B")
+    again.blocked(1, "one", on: .mutex, .resource(b), holds: [holding(a)], sequence: 20)
+    again.blocked(2, "two", on: .mutex, .resource(a), holds: [holding(b)], sequence: 21)
+    _ = confirmation.analyse(again.snapshot)
+    #expect(confirmation.unannounced(in: confirmation.analyse(again.snapshot).analysis).count == 1)
+  }
+
+  @Test func readingOnceTakesASecondSnapshotOnlyToConfirm() {
+    var healthy = SnapshotBuilder()
+    healthy.running(1, "main")
+    var reads = 0
+    var pauses = 0
+    let clean = DeadlockConfirmation.analyse(
+      reading: {
+        reads += 1
+        return healthy.snapshot
+      }, pause: { pauses += 1 })
+    #expect(clean.deadlocks.isEmpty)
+    #expect(reads == 1 && pauses == 0)
+
+    var stuck = SnapshotBuilder()
+    let a = stuck.mutex(100, "A")
+    stuck.blocked(1, "one", on: .mutex, .resource(a), holds: [holding(a)], sequence: 3)
+    let found = DeadlockConfirmation.analyse(
+      reading: {
+        reads += 1
+        return stuck.snapshot
+      }, pause: { pauses += 1 })
+    #expect(found.deadlocks.count == 1)
+    #expect(reads == 3 && pauses == 1)
   }
 }

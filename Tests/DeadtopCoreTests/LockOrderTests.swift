@@ -2,10 +2,10 @@ import DeadtopCore
 import Testing
 
 @Suite struct LockOrderTests {
-  let a = LockClass(key: 1, label: "mutex \"A\"")
-  let b = LockClass(key: 2, label: "mutex \"B\"")
-  let c = LockClass(key: 3, label: "mutex \"C\"")
-  let table = LockClass(key: 4, label: "rwmutex \"table\"")
+  let a = LockClass(key: 1, name: "A")
+  let b = LockClass(key: 2, name: "B")
+  let c = LockClass(key: 3, name: "C")
+  let table = LockClass(key: 4, kind: .rwMutex, name: "table")
   func site(_ line: UInt32) -> CallSite { CallSite(file: "App/Jobs.swift", line: line, function: "run()") }
 
   @Test func bothOrdersOfTwoLocksArePredicted() throws {

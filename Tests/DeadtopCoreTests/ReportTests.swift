@@ -1,4 +1,5 @@
 import DeadtopCore
+import DeadtopReports
 import Foundation
 import Testing
 

@@ -186,8 +186,8 @@ func row(_ screen: Screen, containing text: String) -> Int? {
 
   @Test func theLockOrderViewShowsPredictedDeadlocks() {
     var analysisSnapshot = bankAnalysis().snapshot
-    let a = LockClass(key: 1, label: "mutex \"inventory\"")
-    let b = LockClass(key: 2, label: "mutex \"pricing\"")
+    let a = LockClass(key: 1, name: "inventory")
+    let b = LockClass(key: 2, name: "pricing")
     analysisSnapshot.lockOrder = [
       LockOrderEdge(from: a, to: b, task: 2), LockOrderEdge(from: b, to: a, task: 3),
     ]

@@ -2,6 +2,7 @@ import Deadtop
 import DeadtopABI
 import DeadtopCore
 import DeadtopReader
+import DeadtopRuntimeC
 import Foundation
 import Synchronization
 import Testing
@@ -36,7 +37,7 @@ import Testing
 
   @Test func theSegmentIsPrivateToItsOwner() throws {
     var status = stat()
-    #expect(stat("/dev/shm/deadtop.\(getpid())", &status) == 0)
+    #expect(stat(SegmentSource.path(for: getpid()), &status) == 0)
     #expect(status.st_mode & 0o777 == 0o600)
   }
 

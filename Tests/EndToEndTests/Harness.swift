@@ -1,5 +1,6 @@
 import DeadtopCore
 import DeadtopReader
+import DeadtopReports
 import Foundation
 import Testing
 

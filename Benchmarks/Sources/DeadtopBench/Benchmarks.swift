@@ -1,6 +1,7 @@
 import Deadtop
 import DeadtopCore
 import DeadtopReader
+import DeadtopReports
 import DeadtopTUI
 import Foundation
 import Synchronization

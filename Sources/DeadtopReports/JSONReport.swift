@@ -1,3 +1,4 @@
+import DeadtopCore
 import Foundation
 
 /// The machine-readable report: a documented, versioned object (README, "JSON schema").

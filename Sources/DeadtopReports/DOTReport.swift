@@ -1,3 +1,5 @@
+import DeadtopCore
+
 /// The wait-for graph as Graphviz DOT: tasks are boxes, locks are ellipses, a task
 /// points at the lock it waits for and a lock at its holders. Deadlocked parts are red.
 public enum DOTReport {

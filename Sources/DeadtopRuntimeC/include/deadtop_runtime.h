@@ -1,0 +1,241 @@
+// The runtime's private machinery: how it writes the segment (seqlock writer side,
+// fast-path slot updates) and what lives only in its own memory (its futex lock word,
+// parking, the thread-local task slot, the call-site cache, the lock-order edge set).
+// Readers never include this header; the layout they share is deadtop_abi.h.
+#ifndef DEADTOP_RUNTIME_H
+#define DEADTOP_RUNTIME_H
+
+#include "deadtop_abi.h"
+
+/* Atomic writes: Swift cannot use _Atomic fields, so every access goes through these. */
+static inline void dt_store_release_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline void dt_store_release_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline void dt_store_relaxed_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline uint64_t dt_fetch_add_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline void dt_fetch_max_u64(uint64_t *p, uint64_t v) {
+  uint64_t current = __atomic_load_n(p, __ATOMIC_RELAXED);
+  while (current < v && !__atomic_compare_exchange_n(p, &current, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+}
+
+/* Seqlock, writer side. Only the owner of a slot writes it, so no CAS is needed. */
+static inline void dt_seq_begin(uint32_t *seq) {
+  __atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+static inline void dt_seq_end(uint32_t *seq) {
+  __atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+/* Fast-path task updates, written by the thread that owns the slot. */
+static inline void dt_task_push_hold(dt_task_slot *t, uint64_t resource, uint32_t site, uint32_t mode,
+                                     uint32_t lock_class) {
+  dt_seq_begin(&t->seq);
+  uint32_t n = t->held_count;
+  if (n < DT_MAX_HELD) {
+    t->held[n].resource = resource;
+    t->held[n].site = site;
+    t->held[n].mode = mode;
+    t->held[n].lock_class = lock_class;
+    t->held_count = n + 1;
+  } else {
+    t->held_overflow += 1;
+  }
+  t->acquisitions += 1;
+  dt_seq_end(&t->seq);
+}
+
+/* Removes the most recent hold of `resource` in `mode`. Returns 1 if one was found
+ * (listed or counted in the overflow), 0 if the task did not hold it. */
+static inline int dt_task_pop_hold(dt_task_slot *t, uint64_t resource, uint32_t mode) {
+  uint32_t n = t->held_count;
+  for (uint32_t i = n; i > 0; i--) {
+    if (t->held[i - 1].resource == resource && t->held[i - 1].mode == mode) {
+      dt_seq_begin(&t->seq);
+      for (uint32_t j = i; j < n; j++) t->held[j - 1] = t->held[j];
+      t->held_count = n - 1;
+      dt_seq_end(&t->seq);
+      return 1;
+    }
+  }
+  if (t->held_overflow > 0) {
+    dt_seq_begin(&t->seq);
+    t->held_overflow -= 1;
+    dt_seq_end(&t->seq);
+    return 1;
+  }
+  return 0;
+}
+
+static inline int dt_task_holds(const dt_task_slot *t, uint64_t resource, uint32_t mode) {
+  for (uint32_t i = 0; i < t->held_count; i++)
+    if (t->held[i].resource == resource && t->held[i].mode == mode) return 1;
+  return 0;
+}
+
+/* Publishes a wait. `cases` (a select's, up to DT_MAX_CASES of `case_count`; more set
+ * DT_WAIT_CASES_OVERFLOW) may be NULL. */
+static inline void dt_task_begin_wait_full(dt_task_slot *t, uint32_t kind, uint64_t target, uint32_t site,
+                                           uint64_t since_ns, uint64_t wait_seq, uint32_t flags,
+                                           uint64_t deadline_ns, const dt_case *cases, uint32_t case_count) {
+  dt_seq_begin(&t->seq);
+  t->state = DT_TASK_BLOCKED;
+  t->wait_kind = kind;
+  t->wait_target = target;
+  t->wait_site = site;
+  t->wait_since_ns = since_ns;
+  t->wait_seq = wait_seq;
+  t->blocks += 1;
+  uint32_t listed = case_count < DT_MAX_CASES ? case_count : DT_MAX_CASES;
+  for (uint32_t i = 0; i < listed; i++) t->cases[i] = cases[i];
+  t->case_count = listed;
+  t->wait_flags = flags | (case_count > DT_MAX_CASES ? DT_WAIT_CASES_OVERFLOW : 0);
+  t->wait_deadline_ns = deadline_ns;
+  dt_seq_end(&t->seq);
+}
+
+static inline void dt_task_begin_wait(dt_task_slot *t, uint32_t kind, uint64_t target, uint32_t site,
+                                      uint64_t since_ns, uint64_t wait_seq) {
+  dt_task_begin_wait_full(t, kind, target, site, since_ns, wait_seq, 0, 0, 0, 0);
+}
+
+static inline void dt_task_end_wait(dt_task_slot *t) {
+  dt_seq_begin(&t->seq);
+  t->wakeups += 1;
+  t->state = DT_TASK_RUNNING;
+  t->wait_kind = DT_WAIT_NONE;
+  t->wait_target = 0;
+  t->wait_site = 0;
+  t->wait_flags = 0;
+  t->case_count = 0;
+  t->wait_deadline_ns = 0;
+  dt_seq_end(&t->seq);
+}
+
+/* Counts completed channel operations. */
+static inline void dt_task_count_transfer(dt_task_slot *t, uint64_t sends, uint64_t receives) {
+  dt_seq_begin(&t->seq);
+  t->sends += sends;
+  t->receives += receives;
+  dt_seq_end(&t->seq);
+}
+
+/* Counts a contended acquisition; the hold itself is pushed by dt_task_push_hold. */
+static inline void dt_task_count_contended(dt_task_slot *t) {
+  dt_seq_begin(&t->seq);
+  t->contended += 1;
+  dt_seq_end(&t->seq);
+}
+
+/* The runtime's futex-based mutex word: 0 unlocked, 1 locked, 2 locked with waiters. */
+typedef struct {
+  uint32_t word;
+  uint32_t reserved;
+  uint64_t owner; /* task id of the holder; written by the holder */
+} dt_lock;
+
+static inline int dt_lock_try(dt_lock *l) {
+  uint32_t expected = 0;
+  return __atomic_compare_exchange_n(&l->word, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+/* Slow path: sleeps until the lock is taken. */
+void dt_lock_wait(dt_lock *l);
+/* Returns 1 if a waiter may need waking. */
+static inline int dt_lock_release(dt_lock *l) {
+  return __atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE) == 2;
+}
+void dt_lock_wake_one(dt_lock *l);
+
+/* A one-shot parking word for a blocked channel operation: dt_park sleeps until
+ * dt_unpark has stored 1. */
+void dt_park(uint32_t *word);
+void dt_unpark(uint32_t *word);
+static inline uint64_t dt_lock_owner(const dt_lock *l) { return __atomic_load_n(&l->owner, __ATOMIC_RELAXED); }
+static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED); }
+
+/* Counts this process's OS threads, and those runnable (R) or in uninterruptible sleep (D),
+ * from /proc/self/task/<tid>/stat; the `parked` threads (sorted), blocked in the runtime,
+ * are counted as sleeping without reading their stat. */
+void dt_count_own_threads(uint32_t *total, uint32_t *runnable, uint32_t *disk_wait, const int32_t *parked,
+                          size_t parked_count);
+
+/* The current thread's task slot, kept in C thread-local storage because it is read
+ * on every operation. The initial-exec model makes the access one instruction instead
+ * of a call to __tls_get_addr; it holds for a program and the libraries it starts with
+ * (not for one opened later with dlopen). */
+#define DT_TLS_MODEL __attribute__((tls_model("initial-exec")))
+extern _Thread_local dt_task_slot *dt_current_task_slot DT_TLS_MODEL;
+static inline dt_task_slot *dt_current_task(void) { return dt_current_task_slot; }
+static inline void dt_set_current_task(dt_task_slot *slot) { dt_current_task_slot = slot; }
+
+/* Small OS helpers that Swift cannot express cleanly. */
+int32_t dt_gettid(void);
+/* The calling thread's OS name (what ps and top show); 15 bytes at most. */
+int dt_get_thread_name(char *buffer, size_t size);
+void dt_set_thread_name(const char *name);
+uint64_t dt_realtime_ns(void);
+
+/* The runtime's call-site cache, in process memory (not in the segment): maps a call
+ * site's static strings and line to its index in the SITES table, so the fast path
+ * finds an interned site with one hash and a few loads. Entries are never removed;
+ * `site` is stored last, with release. */
+typedef struct {
+  uint64_t file;
+  uint64_t function;
+  uint32_t line;
+  uint32_t site; /* SITES index + 1; 0 = empty entry */
+} dt_site_cache_entry;
+_Static_assert(sizeof(dt_site_cache_entry) == 24, "dt_site_cache_entry layout");
+
+static inline uint32_t dt_site_cache_hash(uint64_t file, uint64_t function, uint32_t line) {
+  uint64_t h = (file ^ (function * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)line << 32)) * 0xBF58476D1CE4E5B9ULL;
+  return (uint32_t)(h >> 40);
+}
+
+/* The runtime's set of lock-order edges already published, in process memory: a key
+ * per (from class, to class, modes); 0 = empty. */
+static inline uint64_t dt_edge_key(uint32_t from_class, uint32_t to_class, uint32_t from_mode, uint32_t to_mode) {
+  /* Bit 29 of a class is free (references stay below 2^29): it carries the mode. */
+  return ((uint64_t)(from_class | (from_mode << 29)) << 32) | (uint64_t)(to_class | (to_mode << 29));
+}
+
+/* The slot a key's probe starts at: the one hash of the edge set. */
+static inline uint32_t dt_edge_set_start(uint64_t key, uint32_t mask) {
+  return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & mask;
+}
+
+/* 1 if `key` is in the set (open addressing, keys stored with release). */
+static inline int dt_edge_set_contains(const uint64_t *table, uint32_t mask, uint64_t key) {
+  uint32_t i = dt_edge_set_start(key, mask);
+  for (uint32_t probe = 0; probe <= mask; probe++, i = (i + 1) & mask) {
+    uint64_t stored = __atomic_load_n(&table[i], __ATOMIC_ACQUIRE);
+    if (stored == key) return 1;
+    if (stored == 0) return 0;
+  }
+  return 0;
+}
+
+/* Adds `key` (the caller serializes inserts; readers probe concurrently). Returns 0 when full. */
+static inline int dt_edge_set_insert(uint64_t *table, uint32_t mask, uint64_t key) {
+  uint32_t i = dt_edge_set_start(key, mask);
+  for (uint32_t probe = 0; probe <= mask; probe++, i = (i + 1) & mask) {
+    if (__atomic_load_n(&table[i], __ATOMIC_RELAXED) == 0) {
+      __atomic_store_n(&table[i], key, __ATOMIC_RELEASE);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Returns the site (index + 1) or 0 when the site is not cached yet. */
+static inline uint32_t dt_site_cache_lookup(const dt_site_cache_entry *table, uint32_t mask,
+                                            uint64_t file, uint64_t function, uint32_t line) {
+  uint32_t i = dt_site_cache_hash(file, function, line) & mask;
+  for (uint32_t probe = 0; probe <= mask; probe++, i = (i + 1) & mask) {
+    uint32_t site = __atomic_load_n(&table[i].site, __ATOMIC_ACQUIRE);
+    if (site == 0) return 0;
+    if (table[i].file == file && table[i].function == function && table[i].line == line) return site;
+  }
+  return 0;
+}
+
+#endif
