@@ -134,9 +134,8 @@ struct AttachCommand: ParsableCommand {
       do {
         try LiveSession.checkTerminal()
         let source = try Attach.source(of: pid)
-        try LiveSession(
-          target: source, demo: nil, options: try live.sessionOptions(longWaitSeconds: report.longWait)
-        ).run()
+        try LiveSession(target: source, options: try live.sessionOptions(longWaitSeconds: report.longWait))
+          .run()
         return
       } catch let unavailable as LiveViewUnavailable {
         Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")

@@ -65,28 +65,12 @@ struct DemoCommand: ParsableCommand {
 
   /// The live view, with the menu and keys to restart or switch to the fixed variant.
   private func runLive() throws {
-    var current: DemoTarget?
-    let hooks = DemoHooks(
-      menu: Scenarios.all.map { Frame.MenuEntry(name: $0.name, summary: $0.summary) },
-      launch: { name, fixed in
-        current?.stop()
-        let target = try DemoTarget(scenario: name, fixed: fixed)
-        current = target
-        return target
-      },
-      stop: {
-        current?.stop()
-        current = nil
-      })
-    defer { current?.stop() }
+    let host = DemoHost()
+    defer { host.stopCurrent() }
     let options = try live.sessionOptions(longWaitSeconds: report.longWait)
     var initial: DemoTarget?
-    if let name {
-      initial = try DemoTarget(scenario: name, fixed: fixed)
-      current = initial
-    }
-    let title = name.map { $0 + (fixed ? " (fixed)" : "") }
-    try LiveSession(target: initial, demo: hooks, options: options, demoTitle: title).run()
+    if let name { initial = try host.start(name, fixed: fixed) }
+    try LiveSession(target: initial, host: host, options: options, title: host.title).run()
   }
 
   private func runReport(_ scenario: Scenario) throws {
@@ -130,6 +114,72 @@ struct DemoCommand: ParsableCommand {
         throw CommandFailure(
           "no deadlock and no finish within \(formatDuration(timeout)); the scenario was stopped")
       }
+    }
+  }
+}
+
+/// What the live view does not know about demos: the menu of scenarios, which one runs,
+/// and the keys that go back to the menu, restart it or run its fixed variant.
+final class DemoHost: LiveHost {
+  private var current: DemoTarget?
+  private var running: (name: String, fixed: Bool)?
+
+  let picker: Picker? = Picker(
+    title: "deadtop demo: choose a scenario",
+    subtitle: "Each one deadlocks; f runs its fixed variant, which finishes.",
+    entries: Scenarios.all.map { Picker.Entry(name: $0.name, summary: $0.summary) }, chooseLabel: "Run",
+    commands: [HostCommand(key: "f", label: "Fixed", help: "demo: run the selected scenario's fixed variant")]
+  )
+
+  let commands = [
+    HostCommand(key: "m", label: "Menu", help: "demo: back to the menu of scenarios"),
+    HostCommand(key: "r", label: "Restart", help: "demo: run this scenario again (the same variant)"),
+    HostCommand(key: "f", label: "Fixed", help: "demo: run this scenario's fixed variant"),
+  ]
+
+  /// `abba` or `demo: abba (fixed)` in the header.
+  var title: String? { running.map { "demo: \($0.name)" + ($0.fixed ? " (fixed)" : "") } }
+
+  func start(_ name: String, fixed: Bool) throws -> DemoTarget {
+    stopCurrent()
+    let target = try DemoTarget(scenario: name, fixed: fixed)
+    current = target
+    running = (name, fixed)
+    return target
+  }
+
+  func stopCurrent() {
+    current?.stop()
+    current = nil
+  }
+
+  func choose(_ index: Int, key: Character?) -> HostOutcome {
+    guard let entries = picker?.entries, entries.indices.contains(index) else {
+      return .message("no scenario")
+    }
+    return launch(entries[index].name, fixed: key == "f")
+  }
+
+  func perform(_ key: Character) -> HostOutcome {
+    switch key {
+    case "m":
+      stopCurrent()
+      running = nil
+      return .pick
+    case "r", "f":
+      guard let running else { return .pick }
+      return launch(running.name, fixed: key == "f" || running.fixed)
+    default:
+      return .message("no command on \(key)")
+    }
+  }
+
+  private func launch(_ name: String, fixed: Bool) -> HostOutcome {
+    do {
+      let target = try start(name, fixed: fixed)
+      return .attach(target, title: title ?? name)
+    } catch {
+      return .message("cannot start \(name): \(error)")
     }
   }
 }

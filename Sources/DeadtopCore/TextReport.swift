@@ -77,46 +77,16 @@ public enum TextReport {
     ]
   }
 
+  /// A finding as text: the explanation's steps, indented by what they are.
   public static func describe(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> [String] {
-    let snapshot = analysis.snapshot
-    var out: [String] = []
-    switch deadlock.kind {
-    case .cycle:
-      let size = deadlock.cycleTasks.count
-      let shape = size == 1 ? "a task waits for itself" : "cycle of \(size) tasks"
-      out.append("Deadlock \(number): \(shape) (\(deadlock.certainty.rawValue))")
-      for (position, task) in deadlock.cycleTasks.enumerated() {
-        let next = deadlock.cycleTasks[(position + 1) % size]
-        out.append("    " + waitLine(task, in: snapshot))
-        out.append("  → " + edgeLine(from: task, to: next, in: analysis, closing: position == size - 1))
+    Explanation(deadlock, number: number, in: analysis).steps.map { step in
+      switch step {
+      case .heading(let text, _): text
+      case .wait(let text, _): "    " + text
+      case .edge(let text, _): "  → " + text
+      case .section(let text), .reason(let text): "  " + text
       }
-      if !deadlock.otherMembers.isEmpty {
-        out.append("  also in the cycle:")
-        for task in deadlock.otherMembers { out.append("    " + waitLine(task, in: snapshot)) }
-      }
-    case .heldByEndedTask:
-      let ended = deadlock.endedHolders.map { snapshot.label(task: $0) }.joined(separator: ", ")
-      out.append(
-        "Deadlock \(number): waiting on a lock that \(ended) still held when it ended "
-          + "(\(deadlock.certainty.rawValue))")
-      for task in deadlock.otherMembers {
-        out.append("    " + waitLine(task, in: snapshot))
-        if let holder = deadlock.endedHolders.first,
-          let edge = analysis.edge(from: task, to: holder)
-        {
-          out.append("  → " + edgeText(edge, holder: holder, in: snapshot) + ", and has ended")
-        }
-      }
-    case .stuckForever:
-      out.append("Deadlock \(number): stuck forever (\(deadlock.certainty.rawValue))")
-      for task in deadlock.otherMembers { out.append("    " + waitLine(task, in: snapshot)) }
     }
-    out.append("  why \(deadlock.certainty.rawValue): \(deadlock.reason)")
-    if !deadlock.blockedBehind.isEmpty {
-      out.append("  blocked behind it:")
-      for task in deadlock.blockedBehind { out.append("    " + waitLine(task, in: snapshot)) }
-    }
-    return out
   }
 
   /// A lock-order cycle: both (or all) acquisition orders with their call sites.
@@ -134,7 +104,7 @@ public enum TextReport {
   }
 
   static func describeLongWait(_ task: TaskInfo, in analysis: Analysis) -> [String] {
-    var out = ["  " + waitLine(task.id, in: analysis.snapshot)]
+    var out = ["  " + Explanation.waitLine(task.id, in: analysis.snapshot)]
     if let wait = task.wait, case .resource(let resource) = wait.target {
       for holder in analysis.holders[resource] ?? [] {
         var line = "    held by \(analysis.snapshot.label(task: holder.task))"
@@ -145,83 +115,12 @@ public enum TextReport {
     return out
   }
 
-  /// `task 2 "abba-1" waits to lock mutex "B" for 2.1s, at ABBA.swift:34 in run()`
-  static func waitLine(_ id: TaskID, in snapshot: Snapshot) -> String {
-    guard let task = snapshot.task(id), let wait = task.wait else {
-      return snapshot.label(task: id)
-    }
-    var line =
-      "\(snapshot.label(task: id)) waits to \(snapshot.describe(wait: wait)) for "
-      + formatDuration(snapshot.seconds(since: wait.sinceNanoseconds))
-    if let site = wait.site { line += ", at \(site.description)" }
-    return line
-  }
-
-  static func edgeLine(from task: TaskID, to next: TaskID, in analysis: Analysis, closing: Bool)
-    -> String
-  {
-    guard let edge = analysis.edge(from: task, to: next) else {
-      return analysis.snapshot.label(task: next)
-    }
-    let text = edgeText(edge, holder: next, in: analysis.snapshot)
-    return closing ? text + ": back to the start" : text
-  }
-
-  /// `mutex "B" is held by task 3 "abba-2" (acquired at ABBA.swift:40 in run())`
-  static func edgeText(_ edge: WaitEdge, holder: TaskID, in snapshot: Snapshot) -> String {
-    switch edge {
-    case .holds(let hold):
-      var text = "\(snapshot.describe(hold: hold)) is held by \(snapshot.label(task: holder))"
-      if let site = hold.site { text += " (acquired at \(site.description))" }
-      return text
-    case .queuedWriter(let resource):
-      return
-        "\(snapshot.label(resource: resource)) has a writer queued first, "
-        + "\(snapshot.label(task: holder)), and a queued writer blocks new readers"
-    case .joins:
-      return "\(snapshot.label(task: holder)) has not ended"
-    case .mayUse(let resource):
-      return
-        "\(snapshot.label(resource: resource)) can only be used by \(snapshot.label(task: holder)), among others"
-    case .member(let resource):
-      return "\(snapshot.label(resource: resource)) waits for its member \(snapshot.label(task: holder))"
-    }
-  }
-
   public static func describe(task: TaskInfo, in analysis: Analysis) -> [String] {
-    let snapshot = analysis.snapshot
-    var title = "  \(snapshot.label(task: task.id))"
-    if task.osThreadID != 0 { title += " (tid \(task.osThreadID))" }
-    switch task.state {
-    case .running: title += ": running"
-    case .blocked:
-      let since = task.wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? 0
-      title += ": blocked for \(formatDuration(since))"
-    case .ended:
-      let ago = task.endedAtNanoseconds.map { snapshot.seconds(since: $0) } ?? 0
-      title += ": ended \(formatDuration(ago)) ago"
+    let facts = TaskFacts(task, in: analysis)
+    var out = ["  " + facts.title]
+    for fact in facts.lines {
+      out.append(fact.label.map { "      " + ($0 + ":").padded(to: 9) + fact.text } ?? "      " + fact.text)
     }
-    if analysis.deadlocked.contains(task.id) { title += "  [DEADLOCKED]" }
-    if task.stale { title += "  [stale]" }
-    var out = [title]
-    if task.detail != nil || task.cpuSeconds != nil {
-      let cpu = task.cpuSeconds.map { "cpu \(formatDuration($0))" }
-      out.append("      kernel:  " + [task.detail, cpu].compactMap { $0 }.joined(separator: ", "))
-    }
-    if let wait = task.wait {
-      var line = "      waiting: \(snapshot.describe(wait: wait))"
-      if let site = wait.site { line += " at \(site.description)" }
-      out.append(line + blockers(of: task.id, in: analysis))
-    }
-    for hold in task.holds {
-      var line = "      holds:   \(snapshot.describe(hold: hold))"
-      if let site = hold.site { line += ", acquired at \(site.description)" }
-      out.append(line)
-    }
-    if task.unlistedHolds > 0 {
-      out.append("      holds:   \(task.unlistedHolds) more locks, not listed")
-    }
-    if let spawn = task.spawnSite { out.append("      spawned at \(spawn.description)") }
     if !task.stack.isEmpty {
       out.append("      stack:")
       out += task.stack.map { "        \($0)" }

@@ -8,7 +8,7 @@ import Testing
   func apply(_ keys: [Key], to start: AppState = AppState(), rows: Int = 6) -> AppState {
     keys.reduce(start) { state, key in
       guard let action = KeyMap.action(for: key, in: state) else { return state }
-      return update(state, action, rowCount: rows, pageSize: 3, themeCount: 4)
+      return update(state, action, navigation: Navigation(rowCount: rows, pageSize: 3), themeCount: 4)
     }
   }
 
@@ -51,26 +51,52 @@ import Testing
     let open = apply([.character("?")])
     #expect(open.showingHelp)
     #expect(!apply([.character("x")], to: open).showingHelp)
-    #expect(KeyMap.action(for: .character("q"), in: open) == .quit)
+    #expect(!apply([.character("q")], to: open).showingHelp, "q closes help too, as help says")
+    #expect(apply([.down, .down], to: open).helpScroll == 2, "arrows scroll the help")
+    #expect(apply([.down, .down], to: open).showingHelp)
+    #expect(KeyMap.action(for: .character("q"), in: open) == .help)
+    #expect(KeyMap.action(for: .character("q"), in: AppState()) == .quit)
     #expect(KeyMap.action(for: .function(10), in: AppState()) == .quit)
   }
 
   @Test func escapeClosesDetailsFirst() {
-    var state = AppState()
-    state.detail = .task(1)
+    var state = AppState().opening(.task(1)).opening(.resource(7))
     state.filter = "x"
     let back = apply([.escape], to: state)
-    #expect(back.detail == nil)
-    #expect(back.filter == "x")
+    #expect(back.detail == .task(1), "Esc goes back one detail")
+    #expect(apply([.escape, .escape], to: state).detail == nil)
+    #expect(apply([.escape, .escape], to: state).filter == "x")
+    #expect(apply([.escape, .escape, .escape], to: state).filter.isEmpty)
+  }
+
+  @Test func thePageFollowsTheSelectionOnlyWhenItLeavesThePage() {
+    // 6 rows, 3 on a page: down to row 4 scrolls to show rows 2-4; up to row 3 keeps it.
+    let down = apply([.down, .down, .down, .down])
+    #expect(down.selected(.tasks) == 4)
+    #expect(down.scroll[.tasks] == 2)
+    let up = apply([.up], to: down)
+    #expect(up.selected(.tasks) == 3)
+    #expect(up.scroll[.tasks] == 2)
+    #expect(apply([.up, .up, .up], to: down).scroll[.tasks] == 1)
+  }
+
+  @Test func hostKeysBecomeHostActionsButNeverReplaceBuiltIns() {
+    #expect(KeyMap.action(for: .character("m"), in: AppState(), hostKeys: ["m", "t"]) == .host("m"))
+    #expect(KeyMap.action(for: .character("t"), in: AppState(), hostKeys: ["m", "t"]) == .nextTheme)
+    #expect(KeyMap.action(for: .character("m"), in: AppState()) == nil)
+    var picking = AppState()
+    picking.picking = true
+    #expect(KeyMap.action(for: .enter, in: picking) == .choose)
+    #expect(KeyMap.action(for: .character("?"), in: picking) == .help)
   }
 
   @Test func sortingByWaitPutsTheLongestFirst() {
     var state = AppState()
     state.sort = .wait
-    let names = Rows.tasks(bankAnalysis(), state: state, longWaitSeconds: 5).map(\.name)
+    let names = TasksView.rows(bankAnalysis(), state: state, longWaitSeconds: 5).map(\.name)
     #expect(names.first == "reporter")
     state.sortDescending = true
-    #expect(Rows.tasks(bankAnalysis(), state: state, longWaitSeconds: 5).map(\.name).last == "reporter")
+    #expect(TasksView.rows(bankAnalysis(), state: state, longWaitSeconds: 5).map(\.name).last == "reporter")
   }
 }
 

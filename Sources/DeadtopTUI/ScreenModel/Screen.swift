@@ -94,16 +94,20 @@ public struct Screen: Sendable {
 
 /// Line-drawing characters: Unicode, or ASCII when the locale is not UTF-8.
 public struct Glyphs: Sendable {
+  /// No character above 127 reaches the terminal: every cell is folded with `plain`.
+  public let isASCII: Bool
   public let horizontal: String
   public let arrow: String
   public let marker: String
   public let ellipsis: String
   public let up: String
   public let down: String
+  /// Eight levels, lowest first, for sparklines.
+  public let levels: [String]
 
   /// `text` with the Unicode characters the reports use replaced when drawing in ASCII.
   public func plain(_ text: String) -> String {
-    guard horizontal == "-" else { return text }
+    guard isASCII else { return text }
     var result = ""
     for character in text {
       switch character {
@@ -121,9 +125,11 @@ public struct Glyphs: Sendable {
   }
 
   public static let unicode = Glyphs(
-    horizontal: "─", arrow: "▶", marker: "✖", ellipsis: "…", up: "▲", down: "▼")
+    isASCII: false, horizontal: "─", arrow: "▶", marker: "✖", ellipsis: "…", up: "▲", down: "▼",
+    levels: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"])
   public static let ascii = Glyphs(
-    horizontal: "-", arrow: ">", marker: "X", ellipsis: "~", up: "^", down: "v")
+    isASCII: true, horizontal: "-", arrow: ">", marker: "X", ellipsis: "~", up: "^", down: "v",
+    levels: [".", ":", "-", "=", "+", "*", "#", "@"])
 }
 
 extension String {

@@ -5,22 +5,6 @@ import DeadtopReports
   import Glibc
 #endif
 
-/// `deadtop demo`: the menu, and starting and stopping scenarios.
-public struct DemoHooks {
-  public var menu: [Frame.MenuEntry]
-  public var launch: (_ name: String, _ fixed: Bool) throws -> SnapshotSource
-  public var stop: () -> Void
-
-  public init(
-    menu: [Frame.MenuEntry], launch: @escaping (String, Bool) throws -> SnapshotSource,
-    stop: @escaping () -> Void
-  ) {
-    self.menu = menu
-    self.launch = launch
-    self.stop = stop
-  }
-}
-
 public struct LiveOptions {
   public var refreshMilliseconds: Int
   public var longWaitSeconds: Double
@@ -45,14 +29,13 @@ public struct LiveOptions {
   }
 }
 
-/// The live view's loop: the only place that joins the pure parts (state, renderer)
-/// to the terminal and the target.
+/// The live view's loop: the only place that joins the pure parts (state, views) to the
+/// terminal, the target and the host.
 public final class LiveSession {
   private let options: LiveOptions
-  private let demo: DemoHooks?
+  private let host: LiveHost?
   private var target: SnapshotSource?
-  private var demoTitle: String?
-  private var lastScenario: String?
+  private var title: String?
   private var state = AppState()
   private var confirmation = DeadlockConfirmation()
   private var analysis: Analysis?
@@ -62,16 +45,15 @@ public final class LiveSession {
   /// Checks that the terminal can show the live view; throws a reason if not.
   public static func checkTerminal() throws { try Terminal.checkAvailable() }
 
-  /// `demoTitle` names the scenario `target` runs, when a demo starts straight into one.
-  public init(target: SnapshotSource?, demo: DemoHooks?, options: LiveOptions, demoTitle: String? = nil) {
+  /// Without a target, the host's picker shows first. `title` names what `target` runs.
+  public init(target: SnapshotSource?, host: LiveHost? = nil, options: LiveOptions, title: String? = nil) {
     self.target = target
-    self.demoTitle = demoTitle
-    lastScenario = demoTitle.map { String($0.prefix { $0 != " " }) }
-    self.demo = demo
+    self.title = title
+    self.host = host
     self.options = options
     state.themeIndex = options.themeIndex
     state.message = options.startupMessage
-    state.inMenu = target == nil && demo != nil
+    state.picking = target == nil && host?.picker != nil
   }
 
   /// Runs until the user quits, Ctrl-C or SIGTERM; the terminal is restored on every path.
@@ -85,21 +67,25 @@ public final class LiveSession {
       signal(SIGHUP, SIG_DFL)
     }
     refresh(force: true)
-    // Draw only when something changed: a new snapshot, a key, a resize.
+    let hostKeys = Set(host?.commands.map(\.key) ?? []).union(host?.picker?.commands.map(\.key) ?? [])
+    // Draw only when something changed: a new snapshot, a key, a resize. The keys act on
+    // the frame on screen (its rows, its Enter target): one content per frame.
+    var drawn = Renderer.draw(state, currentFrame, width: 0, height: 0)
+    var drawnSize = (width: -1, height: -1)
     var needsDrawing = true
     while !stopRequested.load(ordering: .relaxed) {
-      if refresh(force: false) { needsDrawing = true }
       let size = terminal.size
-      let frame = currentFrame
-      if needsDrawing {
-        terminal.draw(Renderer.render(state, frame, width: size.width, height: size.height))
+      if refresh(force: false) || needsDrawing || size != drawnSize {
+        drawn = Renderer.draw(state, currentFrame, width: size.width, height: size.height)
+        terminal.draw(drawn.screen)
+        drawnSize = size
         needsDrawing = false
       }
       guard let key = terminal.key(waitingUpTo: 50) else { continue }
       needsDrawing = true
-      guard let action = KeyMap.action(for: key, in: state) else { continue }
+      guard let action = KeyMap.action(for: key, in: state, hostKeys: hostKeys) else { continue }
       if action == .quit { break }
-      perform(action, frame: frame, size: size, terminal: terminal)
+      perform(action, on: drawn, terminal)
     }
   }
 
@@ -110,13 +96,13 @@ public final class LiveSession {
   private var currentFrame: Frame {
     Frame(
       analysis: analysis, refreshMilliseconds: options.refreshMilliseconds, exitedNote: exitedNote,
-      demoTitle: demoTitle, menu: demo?.menu ?? [], longWaitSeconds: options.longWaitSeconds,
+      title: title, picker: host?.picker, commands: host?.commands ?? [],
+      longWaitSeconds: options.longWaitSeconds,
       glyphs: options.glyphs)
   }
 
-  /// Takes a snapshot when the interval has passed. A deadlock is shown only once two
-  /// consecutive snapshots agree on it.
-  /// Returns whether it took one.
+  /// Takes a snapshot when the interval has passed; the confirmation policy decides
+  /// which findings show. Returns whether it took one.
   @discardableResult
   private func refresh(force: Bool) -> Bool {
     guard let target, exitedNote == nil, !state.paused || analysis == nil else { return false }
@@ -134,59 +120,35 @@ public final class LiveSession {
     return true
   }
 
-  private func perform(_ action: Action, frame: Frame, size: (width: Int, height: Int), terminal: Terminal) {
+  /// `drawn` is the frame on screen when the key came: its rows and Enter's target.
+  private func perform(_ action: Action, on drawn: RenderedFrame, _ terminal: Terminal) {
     switch action {
     case .openDetails:
-      if let detail = Renderer.detailTarget(state, frame) {
-        state.detail = detail
-        state.detailScroll = 0
-        return
-      }
+      if let target = drawn.target { state = state.opening(target) }
     case .export:
       state.message = export()
-      return
     case .nextTheme:
-      state = update(state, action, rowCount: 0, pageSize: 0, themeCount: options.themes.count)
+      state = update(state, action, navigation: drawn.navigation, themeCount: options.themes.count)
       terminal.apply(currentTheme)
       state.message = "theme: \(currentTheme.name)"
-      return
-    case .menuChoose:
-      if let demo, demo.menu.indices.contains(state.menuSelection) {
-        start(demo.menu[state.menuSelection].name, fixed: false)
-      }
-      return
-    case .demoFixed, .demoRestart:
-      guard demo != nil else { break }
-      let name = state.inMenu ? demo!.menu[state.menuSelection].name : lastScenario
-      if let name { start(name, fixed: action == .demoFixed) }
-      return
-    case .demoMenu:
-      guard let demo else { break }
-      demo.stop()
-      target = nil
-      demoTitle = nil
-      analysis = nil
-      state.inMenu = true
-      return
-    case .back where state.inMenu:
+    case .choose:
+      if let host { apply(host.choose(state.pickerSelection, key: nil)) }
+    case .host(let key):
+      guard let host else { return }
+      apply(state.picking ? host.choose(state.pickerSelection, key: key) : host.perform(key))
+    case .back where state.picking && !state.showingHelp:
       return
     default:
-      break
+      state = update(state, action, navigation: drawn.navigation, themeCount: options.themes.count)
     }
-    state = update(
-      state, action, rowCount: Renderer.rowCount(state, frame, width: size.width),
-      pageSize: Renderer.pageSize(height: size.height),
-      themeCount: options.themes.count)
   }
 
-  private func start(_ name: String, fixed: Bool) {
-    guard let demo else { return }
-    demo.stop()
-    do {
-      target = try demo.launch(name, fixed)
-      demoTitle = name + (fixed ? " (fixed)" : "")
-      lastScenario = name
-      // A fresh view for the new scenario, in the theme the user chose.
+  private func apply(_ outcome: HostOutcome) {
+    switch outcome {
+    case .attach(let source, let title):
+      target = source
+      self.title = title
+      // A fresh view for the new process, in the theme the user chose.
       let themeIndex = state.themeIndex
       state = AppState()
       state.themeIndex = themeIndex
@@ -194,8 +156,15 @@ public final class LiveSession {
       analysis = nil
       exitedNote = nil
       refresh(force: true)
-    } catch {
-      state.message = "cannot start \(name): \(error)"
+    case .pick:
+      target = nil
+      title = nil
+      analysis = nil
+      exitedNote = nil
+      state.picking = true
+      state.details = []
+    case .message(let text):
+      state.message = text
     }
   }
 

@@ -39,17 +39,16 @@ public enum SortColumn: String, CaseIterable, Sendable {
 
 /// What the user is looking at; changed only by `update`, a pure function.
 public struct AppState: Sendable, Equatable {
-  public enum Detail: Sendable, Equatable {
-    case task(TaskID)
-    case resource(ResourceID)
-  }
-
   public var view: ViewKind = .tasks
   public var selection: [ViewKind: Int] = [:]
   public var scroll: [ViewKind: Int] = [:]
-  public var detail: Detail?
+  /// Details opened with Enter, the newest last; Esc closes one.
+  public var details: [Subject] = []
+  public var detailSelection = 0
   public var detailScroll = 0
   public var showingHelp = false
+  /// The first help line shown: ↑ ↓ scroll the help, any other key closes it.
+  public var helpScroll = 0
   public var filter = ""
   public var editingFilter = false
   public var sort: SortColumn = .id
@@ -57,13 +56,14 @@ public struct AppState: Sendable, Equatable {
   public var paused = false
   public var themeIndex = 0
   public var message: String?
-  /// The demo menu is showing (deadtop demo without a running scenario).
-  public var inMenu = false
-  public var menuSelection = 0
+  /// The host's picker is showing (deadtop demo's list of scenarios).
+  public var picking = false
+  public var pickerSelection = 0
 
   public init() {}
 
   public func selected(_ view: ViewKind) -> Int { selection[view] ?? 0 }
+  public var detail: Subject? { details.last }
 }
 
 /// What a key asks for.
@@ -79,12 +79,15 @@ public enum Action: Equatable, Sendable {
   case filterBackspace, finishFilter, clearFilter
   case sortNext, sortPrevious, invertSort
   case togglePause, nextTheme, export, help, quit, redraw
-  /// Demo mode: back to the menu, run the scenario again, run its fixed variant.
-  case demoMenu, demoRestart, demoFixed, menuChoose
+  /// Enter in the host's picker.
+  case choose
+  /// A key the host added (HostCommand).
+  case host(Character)
 }
 
 public enum KeyMap {
-  public static func action(for key: Key, in state: AppState) -> Action? {
+  /// `hostKeys`: the keys the host added; the built-in keys keep their meaning.
+  public static func action(for key: Key, in state: AppState, hostKeys: Set<Character> = []) -> Action? {
     if state.editingFilter {
       switch key {
       case .escape: return .clearFilter
@@ -99,9 +102,12 @@ public enum KeyMap {
     }
     if state.showingHelp {
       switch key {
-      case .character("q"), .function(10): return .quit
       case .resize: return .redraw
-      default: return .help  // any other key closes help
+      case .up, .character("k"): return .move(-1)
+      case .down, .character("j"): return .move(1)
+      case .pageUp: return .page(-1)
+      case .pageDown: return .page(1)
+      default: return .help  // any other key closes help, as it says
       }
     }
     switch key {
@@ -111,7 +117,7 @@ public enum KeyMap {
     case .pageDown: return .page(1)
     case .home, .character("g"): return .top
     case .end, .character("G"): return .bottom
-    case .enter: return state.inMenu ? .menuChoose : .openDetails
+    case .enter: return state.picking ? .choose : .openDetails
     case .escape: return .back
     case .tab: return .nextView
     case .backTab: return .previousView
@@ -124,66 +130,83 @@ public enum KeyMap {
     case .character("e"): return .export
     case .character("?"), .function(1): return .help
     case .character("q"), .function(10): return .quit
-    case .character("m"): return .demoMenu
-    case .character("r"): return .demoRestart
-    case .character("f"): return .demoFixed
     case .character(let digit) where digit.isNumber:
       return digit.wholeNumberValue.flatMap(ViewKind.init(rawValue:)).map(Action.show)
+    case .character(let character) where hostKeys.contains(character): return .host(character)
     case .resize: return .redraw
     default: return nil
     }
   }
 
-  /// Every key, for the help screen and the README.
+  /// Every built-in key, for the help screen and the README.
   public static let help: [(keys: String, meaning: String)] = [
     ("↑ ↓  j k", "move the selection"),
     ("PgUp PgDn", "move a page"),
     ("g G  Home End", "first / last row"),
-    ("Enter", "details of the selected task or lock (in the demo menu: run it)"),
-    ("Esc", "back: close details, clear the filter"),
+    ("Enter", "details of the selected row; in details, open what a line names"),
+    ("Esc", "back: close a detail, clear the filter"),
     ("Tab  Shift-Tab", "next / previous view"),
     ("1 … 6", "Tasks, Resources, Deadlocks, Lock order, Schedtrace, Events"),
-    ("/", "filter rows (tasks, locks, events): type to narrow, Enter keeps it, Esc clears it"),
-    ("< >", "sort by the previous / next column"),
-    ("i", "invert the sort"),
-    ("Space", "pause: freeze the current snapshot while the process runs on"),
+    ("/", "filter rows: type to narrow, Enter keeps it, Esc clears it"),
+    ("< >  i", "sort by the previous / next column; invert the sort"),
+    ("Space", "pause: freeze the snapshot while the process runs on"),
     ("t", "next theme"),
     ("e", "export the current snapshot as JSON and DOT files"),
-    ("m  r  f", "demo: back to the menu, restart the scenario, run its fixed variant"),
     ("?  F1", "this help"),
     ("q  F10", "quit (Ctrl-C too)"),
   ]
 }
 
-/// Applies an action. `rowCount` is the number of selectable rows in the current view
-/// and `pageSize` the rows on screen, so that the selection stays in range.
-public func update(
-  _ state: AppState, _ action: Action, rowCount: Int, pageSize: Int, themeCount: Int
-) -> AppState {
+/// How the rows of what is showing are scrolled, from the last frame drawn: `update`
+/// keeps the selection inside them.
+public struct Navigation: Sendable, Equatable {
+  public var rowCount: Int
+  public var pageSize: Int
+
+  public init(rowCount: Int, pageSize: Int) {
+    self.rowCount = rowCount
+    self.pageSize = pageSize
+  }
+}
+
+/// Applies an action. `navigation` comes from the frame on screen, so the selection
+/// stays in range and the page follows it.
+public func update(_ state: AppState, _ action: Action, navigation: Navigation, themeCount: Int) -> AppState {
   var next = state
   next.message = nil
-  func setSelection(_ index: Int) {
-    if next.inMenu {
-      next.menuSelection = max(0, min(rowCount - 1, index))
+  let rowCount = navigation.rowCount
+  let page = max(1, navigation.pageSize)
+  func select(_ index: Int) {
+    let index = max(0, min(rowCount - 1, index))
+    if next.showingHelp {
+      next.helpScroll = index
+    } else if next.picking {
+      next.pickerSelection = index
     } else if next.detail != nil {
-      next.detailScroll = max(0, index)
+      next.detailSelection = index
+      next.detailScroll = follow(index, scroll: next.detailScroll, page: page)
     } else {
-      next.selection[next.view] = max(0, min(rowCount - 1, index))
+      next.selection[next.view] = index
+      next.scroll[next.view] = follow(index, scroll: next.scroll[next.view] ?? 0, page: page)
     }
   }
   let current =
-    state.inMenu ? state.menuSelection : state.detail != nil ? state.detailScroll : state.selected(state.view)
+    state.showingHelp
+    ? state.helpScroll
+    : state.picking
+      ? state.pickerSelection : state.detail != nil ? state.detailSelection : state.selected(state.view)
   switch action {
-  case .move(let delta): setSelection(current + delta)
-  case .page(let direction): setSelection(current + direction * max(1, pageSize - 1))
-  case .top: setSelection(0)
-  case .bottom: setSelection(rowCount - 1)
-  case .openDetails: break  // resolved by the session, which knows the rows
+  case .move(let delta): select(current + delta)
+  case .page(let direction): select(current + direction * max(1, page - 1))
+  case .top: select(0)
+  case .bottom: select(rowCount - 1)
   case .back:
     if next.showingHelp {
       next.showingHelp = false
-    } else if next.detail != nil {
-      next.detail = nil
+    } else if !next.details.isEmpty {
+      next.details.removeLast()
+      next.detailSelection = 0
+      next.detailScroll = 0
     } else if !next.filter.isEmpty {
       next.filter = ""
     }
@@ -192,15 +215,16 @@ public func update(
     let all = ViewKind.allCases
     let index = (all.firstIndex(of: state.view)! + step + all.count) % all.count
     next.view = all[index]
-    next.detail = nil
+    next.details = []
   case .show(let view):
     next.view = view
-    next.detail = nil
+    next.details = []
   case .startFilter:
     next.editingFilter = true
   case .filterCharacter(let character):
     next.filter.append(character)
     next.selection[next.view] = 0
+    next.scroll[next.view] = 0
   case .filterBackspace:
     if !next.filter.isEmpty { next.filter.removeLast() }
   case .finishFilter:
@@ -222,8 +246,28 @@ public func update(
     next.themeIndex = themeCount > 0 ? (state.themeIndex + 1) % themeCount : 0
   case .help:
     next.showingHelp.toggle()
-  case .export, .quit, .redraw, .demoMenu, .demoRestart, .demoFixed, .menuChoose:
-    break  // I/O: the session carries these out
+    next.helpScroll = 0
+  case .openDetails, .export, .quit, .redraw, .choose, .host:
+    break  // the session carries these out: they need the frame, the files or the host
   }
   return next
+}
+
+/// The first row shown so that `selected` is on a page of `page` rows, moving the page
+/// only when the selection leaves it.
+func follow(_ selected: Int, scroll: Int, page: Int) -> Int {
+  if selected < scroll { return selected }
+  if selected >= scroll + page { return selected - page + 1 }
+  return scroll
+}
+
+extension AppState {
+  /// Opens `subject` on top of the details already open.
+  public func opening(_ subject: Subject) -> AppState {
+    var next = self
+    next.details.append(subject)
+    next.detailSelection = 0
+    next.detailScroll = 0
+    return next
+  }
 }

@@ -1,0 +1,97 @@
+import DeadtopCore
+
+/// The rows above the body: the process, its counts, the verdict (with sparklines of the
+/// recent intervals) and the tabs.
+enum Header {
+  static func draw(
+    _ layout: ScreenLayout, on screen: inout Screen, state: AppState, frame: Frame, analysis: Analysis
+  ) {
+    let snapshot = analysis.snapshot
+    let glyphs = frame.glyphs
+    let row = layout.title.row
+    screen.paint(row: row, role: .header)
+    var title = " deadtop  \(snapshot.process.name) (pid \(snapshot.process.pid))"
+    if let hostTitle = frame.title { title += "  \(hostTitle)" }
+    title += "  up \(formatDuration(snapshot.uptimeSeconds))  refresh \(frame.refreshMilliseconds)ms"
+    if snapshot.process.source == .proc { title += "  source: /proc" }
+    screen.put(title, column: 0, row: row, role: .header)
+    if state.paused {
+      let paused = " PAUSED "
+      screen.put(paused, column: layout.title.width - paused.count, row: row, role: .banner)
+    }
+
+    let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
+    var summary =
+      " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ")
+      + ")  Resources: \(snapshot.resources.count)"
+    if let latest = snapshot.schedtrace.last {
+      // The latest scheduler record: what happened in the last interval.
+      summary +=
+        "  last \(formatDuration(Double(latest.intervalNanoseconds) / 1e9)): acquired \(latest.acquisitions), "
+        + "contended \(latest.contended), blocked \(latest.blocks)"
+    } else {
+      summary +=
+        "  acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
+        + "blocked \(snapshot.counters.blocks)"
+    }
+    screen.put(summary.fitted(to: layout.counts.width, glyphs: glyphs), column: 0, row: layout.counts.row)
+
+    drawVerdict(layout.verdict, on: &screen, state: state, frame: frame, analysis: analysis)
+    drawTabs(layout.tabs, on: &screen, state: state)
+  }
+
+  private static func drawVerdict(
+    _ rect: Rect, on screen: inout Screen, state: AppState, frame: Frame, analysis: Analysis
+  ) {
+    let glyphs = frame.glyphs
+    let role: Role
+    let text: String
+    if let exited = frame.exitedNote {
+      role = .warning
+      text = " " + exited
+    } else if !analysis.deadlocks.isEmpty {
+      role = .banner
+      let certain = analysis.deadlocks.filter { $0.certainty == .certain }.count
+      let likely = analysis.deadlocks.count - certain
+      let stuck = analysis.deadlocked.count
+      var banner =
+        " \(glyphs.marker) DEADLOCK: \(analysis.deadlocks.count) found (\(certain) certain"
+        + (likely > 0 ? ", \(likely) likely" : "") + "), "
+        + (stuck == 1 ? "1 task stuck" : "\(stuck) tasks stuck")
+      banner += analysis.isGlobal ? ": every task is blocked" : ": others run on"
+      if state.view != .deadlocks { banner += "  [3] explains it" }
+      text = banner
+    } else {
+      role = .good
+      text = " No deadlock."
+    }
+    if role != .good { screen.paint(row: rect.row, role: role) }
+    screen.put(text.fitted(to: rect.width, glyphs: glyphs), column: rect.column, row: rect.row, role: role)
+
+    // Sparklines of the recent intervals at the right of the verdict, when they fit.
+    let recent = analysis.snapshot.schedtrace.suffix(16)
+    guard recent.count >= 2 else { return }
+    let rate = recent.map { Double($0.acquisitions) / max(1e-9, Double($0.intervalNanoseconds) / 1e9) }
+    let sparks =
+      "acq/s " + SchedtraceView.sparkline(rate, glyphs: glyphs) + " blocked "
+      + SchedtraceView.sparkline(recent.map { Double($0.blocked) }, glyphs: glyphs) + " "
+    if text.count + sparks.count + 2 <= rect.width {
+      screen.put(sparks, column: rect.width - sparks.count, row: rect.row, role: role)
+    }
+  }
+
+  private static func drawTabs(_ rect: Rect, on screen: inout Screen, state: AppState) {
+    var column = rect.column
+    for view in ViewKind.allCases {
+      let label = " \(view.rawValue) \(rect.width < 100 ? view.shortTitle : view.title) "
+      column = screen.put(
+        label, column: column, row: rect.row, role: view == state.view ? .columnHeader : .title)
+      column += 1
+    }
+    if state.editingFilter || !state.filter.isEmpty {
+      let filter = " /" + state.filter + (state.editingFilter ? "_" : "")
+      // The filter wins over the tabs when both do not fit.
+      screen.put(filter, column: max(0, rect.width - filter.count - 1), row: rect.row, role: .message)
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/// The bottom two rows: the message line and the function-key bar.
+enum KeyBar {
+  static func draw(
+    message messageRect: Rect, keys keysRect: Rect, on screen: inout Screen, state: AppState, frame: Frame
+  ) {
+    let glyphs = frame.glyphs
+    if let message = state.message
+      ?? (state.editingFilter ? "type to filter, Enter keeps it, Esc clears it" : nil)
+    {
+      screen.put(
+        " " + glyphs.plain(message).fitted(to: messageRect.width - 1, glyphs: glyphs),
+        column: messageRect.column,
+        row: messageRect.row, role: .message)
+    }
+    var x = keysRect.column
+    for (key, label) in keys(state, frame) {
+      let keyText = glyphs.isASCII ? key.replacingOccurrences(of: "↑↓", with: "Up/Dn") : key
+      guard x + keyText.count + label.count + 1 <= keysRect.width else { break }
+      x = screen.put(keyText, column: x, row: keysRect.row, role: .keyName)
+      x = screen.put(label + " ", column: x, row: keysRect.row, role: .keyLabel)
+    }
+  }
+
+  static func keys(_ state: AppState, _ frame: Frame) -> [(String, String)] {
+    if state.picking, let picker = frame.picker {
+      return [("Enter", picker.chooseLabel)] + picker.commands.map { (String($0.key), $0.label) }
+        + [("↑↓", "Move"), ("?", "Help"), ("q", "Quit")]
+    }
+    return [
+      ("F1", "Help"), ("Enter", "Details"), ("/", "Filter"), ("<>", "Sort"), ("Spc", "Pause"), ("t", "Theme"),
+      ("e", "Export"),
+    ] + frame.commands.map { (String($0.key), $0.label) } + [("q", "Quit")]
+  }
+}
+
+extension String {
+  func replacingOccurrences(of target: String, with replacement: String) -> String {
+    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}

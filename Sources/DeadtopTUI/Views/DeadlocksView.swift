@@ -1,0 +1,52 @@
+import DeadtopCore
+
+/// View 3: each deadlock as a chain of arrows, then its explanation step by step with
+/// call sites, and the tasks blocked behind it. Enter opens the task of the selected line.
+enum DeadlocksView {
+  static func content(_ context: ViewContext) -> ViewContent {
+    .text(lines(context), width: context.width, glyphs: context.glyphs, cursor: true)
+  }
+
+  static func lines(_ context: ViewContext) -> [ViewLine] {
+    let analysis = context.analysis
+    guard !analysis.deadlocks.isEmpty else {
+      return [
+        ViewLine("No deadlock.", .good), ViewLine(""),
+        ViewLine("Every blocked task waits for something that can still happen.", .dim),
+      ]
+    }
+    var lines: [ViewLine] = []
+    for (index, deadlock) in analysis.deadlocks.enumerated() {
+      for step in Explanation(deadlock, number: index + 1, in: analysis).steps {
+        switch step {
+        case .heading(let text, let task):
+          lines.append(ViewLine(text, .deadlock, subject: task.map(Subject.task)))
+          if let chain = chain(deadlock, context) { lines.append(chain) }
+        case .wait(let text, let task): lines.append(ViewLine("    " + text, subject: .task(task)))
+        case .edge(let text, let task): lines.append(ViewLine("  → " + text, subject: .task(task)))
+        case .section(let text): lines.append(ViewLine("  " + text, .title))
+        case .reason(let text): lines.append(ViewLine("  " + text, .dim))
+        }
+      }
+      lines.append(ViewLine(""))
+    }
+    return lines
+  }
+
+  /// `[a] ─wants─▶ mutex "B" ─held by─▶ [b] ─wants─▶ …`: the cycle at a glance.
+  static func chain(_ deadlock: Deadlock, _ context: ViewContext) -> ViewLine? {
+    guard let start = deadlock.cycleTasks.first else { return nil }
+    let snapshot = context.snapshot
+    let line = context.glyphs.horizontal
+    let arrow = context.glyphs.arrow
+    var chain = "  [\(snapshot.name(task: start))]"
+    for (position, task) in deadlock.cycleTasks.enumerated() {
+      let next = deadlock.cycleTasks[(position + 1) % deadlock.cycleTasks.count]
+      let resource =
+        context.analysis.edge(from: task, to: next)?.resource.map { snapshot.label(resource: $0) } ?? "join"
+      chain +=
+        " \(line)wants\(line)\(arrow) \(resource) \(line)held by\(line)\(arrow) [\(snapshot.name(task: next))]"
+    }
+    return ViewLine(chain, .title, subject: .task(start))
+  }
+}
