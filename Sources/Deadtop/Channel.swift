@@ -1,3 +1,5 @@
+// One file over ~350 lines: a channel's send, receive, close and range share one lock
+// and one waiter queue; every path that touches them is read best side by side.
 import DeadtopABI
 import DeadtopRuntimeC
 

@@ -1,3 +1,6 @@
+// One file over ~350 lines: the registry (task and resource slots, strings, call sites,
+// lock-order edges) is guarded by one lock, and every method that touches its private
+// state sits beside it.
 import DeadtopABI
 import DeadtopRuntimeC
 import DeadtopSegment

@@ -21,25 +21,45 @@ struct CommandFailure: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json, dot
+/// The formats besides the text report; the flags exclude each other.
+enum ReportFormat: String, EnumerableFlag {
+  case json, dot
+
+  static func help(for value: ReportFormat) -> ArgumentHelp? {
+    switch value {
+    case .json: "Print the report as JSON (schema: README, \"JSON report\")."
+    case .dot: "Print the wait-for graph as Graphviz DOT."
+    }
+  }
+}
+
+/// The runtime's histories, one at a time.
+enum TraceMode: String, EnumerableFlag {
+  case schedtrace, events, profile
+
+  static func help(for value: TraceMode) -> ArgumentHelp? {
+    switch value {
+    case .schedtrace:
+      "Print the scheduler trace: the ring's history, then a line per interval as it comes (with --once, the history only)."
+    case .events: "Print the recent blocking events (block, wake, hand-off, spawn, exit)."
+    case .profile: "Print the contention profile: locks and call sites by total time waited."
+    }
+  }
 }
 
 struct ReportOptions: ParsableArguments {
-  @Flag(help: "Print the report as JSON (schema: README, \"JSON report\").")
-  var json = false
-
-  @Flag(help: "Print the wait-for graph as Graphviz DOT.")
-  var dot = false
+  @Flag(exclusivity: .exclusive) var format: ReportFormat?
 
   func validate() throws {
-    if json && dot { throw ValidationError("--json and --dot are exclusive: choose one") }
     guard longWait > 0 else { throw ValidationError("--long-wait must be a positive number of seconds") }
   }
 
-  var format: ReportFormat { json ? .json : dot ? .dot : .text }
+  /// The text report (or the live view), not JSON or DOT.
+  var isText: Bool { format == nil }
 
+  // `.unconditional`: a negative number is a value to reject, not an unknown flag.
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Report tasks waiting at least this long as long waits (the live view marks them).",
       valueName: "seconds"))
@@ -47,7 +67,7 @@ struct ReportOptions: ParsableArguments {
 
   func render(_ analysis: Analysis) -> String {
     switch format {
-    case .text: TextReport.render(analysis, longWaitSeconds: longWait)
+    case nil: TextReport.render(analysis, longWaitSeconds: longWait)
     case .json: JSONReport.render(analysis, longWaitSeconds: longWait)
     case .dot: DOTReport.render(analysis)
     }
@@ -79,7 +99,7 @@ struct AttachCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "attach", abstract: "Watch a process: the live view, or one report with --once.")
 
-  @Option(name: .long, help: ArgumentHelp("The process to watch.", valueName: "pid"))
+  @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The process to watch.", valueName: "pid"))
   var attach: Int32?
 
   @Flag(help: "Print one report and exit, instead of the live view.")
@@ -91,26 +111,16 @@ struct AttachCommand: ParsableCommand {
   )
   var stacks = false
 
-  @Flag(
-    help:
-      "Print the scheduler trace: the ring's history, then a line per interval as it comes (with --once, the history only)."
-  )
-  var schedtrace = false
-
-  @Flag(help: "Print the recent blocking events (block, wake, hand-off, spawn, exit).")
-  var events = false
-
-  @Flag(help: "Print the contention profile: locks and call sites by total time waited.")
-  var profile = false
+  @Flag(exclusivity: .exclusive) var trace: TraceMode?
 
   @OptionGroup var report: ReportOptions
   @OptionGroup var live: LiveViewOptions
 
   func validate() throws {
-    if [schedtrace, events, profile].filter({ $0 }).count > 1 {
-      throw ValidationError("--schedtrace, --events and --profile are exclusive: choose one")
+    if let attach, attach <= 0 {
+      throw ValidationError("--attach \(attach): a process id is a positive number")
     }
-    if stacks && !once && report.format == .text {
+    if stacks && !once && report.isText {
       throw ValidationError("--stacks works with --once (the live view never pauses the process)")
     }
   }
@@ -119,18 +129,19 @@ struct AttachCommand: ParsableCommand {
     guard let pid = attach else {
       throw CleanExit.helpRequest(DeadtopCommand.self)
     }
-    if schedtrace || events || profile {
+    if let trace {
       guard let source = try Attach.source(of: pid) as? SegmentSource else {
         throw CommandFailure(
-          "process \(pid) does not link the Deadtop runtime: --schedtrace, --events and --profile read its segment"
-        )
+          "process \(pid) does not link the Deadtop runtime: --\(trace.rawValue) reads its segment")
       }
-      if schedtrace { try Trace.follow(source, historyOnly: once) }
-      if events { try Trace.printEvents(source) }
-      if profile { try Trace.printProfile(source) }
+      switch trace {
+      case .schedtrace: try Trace.follow(source, historyOnly: once)
+      case .events: try Trace.printEvents(source)
+      case .profile: try Trace.printProfile(source)
+      }
       return
     }
-    if !once && report.format == .text {
+    if !once && report.isText {
       do {
         try LiveSession.checkTerminal()
         let source = try Attach.source(of: pid)
@@ -163,7 +174,9 @@ extension DeadtopCommand {
     } catch {
       let code = exitCode(for: error)
       if code == .success || code.rawValue == Status.deadlock { exit(withError: error) }
-      Output.standardError(fullMessage(for: error) + "\n")
+      // A usage error is one line too, pointing at the help instead of printing it.
+      let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+      Output.standardError("deadtop: \(message) (see 'deadtop --help')\n")
       Glibc.exit(Status.failure)
     }
   }

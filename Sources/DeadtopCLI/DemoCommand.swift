@@ -30,7 +30,7 @@ struct DemoCommand: ParsableCommand {
   @Flag(help: "List the scenarios.")
   var list = false
 
-  @Option(help: "Give up waiting for a deadlock after this many seconds.")
+  @Option(parsing: .unconditional, help: "Give up waiting for a deadlock after this many seconds.")
   var timeout: Double = 10
 
   @Flag(help: "Print the report instead of the live view.")
@@ -41,7 +41,7 @@ struct DemoCommand: ParsableCommand {
 
   func validate() throws {
     if let name, Scenarios.named(name) == nil {
-      throw ValidationError("no scenario named '\(name)'\n\n" + ScenarioRunner.list())
+      throw ValidationError("no scenario named '\(name)'; 'deadtop demo --list' lists them")
     }
     if !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
   }
@@ -51,7 +51,7 @@ struct DemoCommand: ParsableCommand {
       Output.standardOutput(ScenarioRunner.list() + "\n")
       return
     }
-    if !once && report.format == .text {
+    if !once && report.isText {
       do {
         try LiveSession.checkTerminal()
         try runLive()
@@ -76,7 +76,7 @@ struct DemoCommand: ParsableCommand {
   private func runReport(_ scenario: Scenario) throws {
     let child = try Subprocess.scenario(scenario.name, fixed: fixed, capturesErrors: false)
     defer { child.endScenario() }
-    let reportsToTerminal = report.format == .text
+    let reportsToTerminal = report.isText
     var source: SegmentSource?
     var output = ""
     var last: Analysis?

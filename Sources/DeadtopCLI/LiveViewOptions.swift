@@ -8,7 +8,9 @@ import DeadtopTUI
 
 /// The live view's options, shared by attach and demo.
 struct LiveViewOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Refresh interval of the live view, in milliseconds.", valueName: "ms"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Refresh interval of the live view, in milliseconds.", valueName: "ms"))
   var interval: Int = 500
 
   @Option(

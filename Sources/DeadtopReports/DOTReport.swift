@@ -33,8 +33,15 @@ public enum DOTReport {
       guard let wait = task.wait else { continue }
       let red = inDeadlock.contains(task.id) ? ", color=red" : ""
       switch wait.target {
-      case .resource(let resource):
-        lines.append("  t\(task.id) -> r\(resource) [label=\(quote("waits \(wait.kind.rawValue)"))\(red)];")
+      case .resource:
+        // A select names its channels in its cases: one edge per channel it waits on.
+        for resource in wait.resources where snapshot.resource(resource) != nil {
+          let operation = wait.cases.first { $0.resource == resource }.map {
+            $0.operation == .send ? "send" : "receive"
+          }
+          let label = operation.map { "select \($0)" } ?? "waits \(wait.kind.rawValue)"
+          lines.append("  t\(task.id) -> r\(resource) [label=\(quote(label))\(red)];")
+        }
       case .task(let other):
         lines.append("  t\(task.id) -> t\(other) [label=\"joins\"\(red)];")
       }

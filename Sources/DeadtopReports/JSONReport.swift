@@ -1,3 +1,5 @@
+// One file over ~350 lines: the schema's types and how each field is filled stand side
+// by side, so that a field's meaning has one home (README, "JSON report").
 import DeadtopCore
 import Foundation
 

@@ -1,3 +1,4 @@
+// One file over ~350 lines: the progress rule's cases for every primitive, one suite.
 import DeadtopCore
 import Testing
 

@@ -74,6 +74,19 @@ import Testing
       dot.contains("r100 [shape=ellipse, label=\"mutex \\\"account-alice\\\"\", color=red, fontcolor=red];"))
   }
 
+  @Test func dotDrawsASelectToEveryChannelItNames() {
+    var process = SnapshotBuilder()
+    let jobs = process.synchronizer(30, .channel, "jobs")
+    let quit = process.synchronizer(31, .channel, "quit")
+    process.selecting(
+      1, "dispatcher",
+      [Wait.Case(resource: jobs, operation: .send), Wait.Case(resource: quit, operation: .receive)])
+    let dot = DOTReport.render(process.analysis)
+    #expect(dot.contains("t1 -> r30 [label=\"select send\""))
+    #expect(dot.contains("t1 -> r31 [label=\"select receive\""))
+    #expect(!dot.contains("r0"), "no phantom node for the select's empty target")
+  }
+
   @Test func durationsAreShort() {
     #expect(formatDuration(0.1234) == "123ms")
     #expect(formatDuration(3.21) == "3.2s")

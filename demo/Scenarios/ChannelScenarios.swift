@@ -1,3 +1,4 @@
+// One file over ~350 lines: each channel scenario stands beside its fixed variant.
 import Deadtop
 
 /// The channel and WaitGroup deadlocks of the seed articles, with Go's real semantics,

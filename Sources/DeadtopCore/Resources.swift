@@ -1,0 +1,80 @@
+// Locks, channels and the other primitives as a snapshot holds them, with their contention.
+
+public struct ResourceInfo: Sendable, Equatable, Identifiable {
+  public enum Kind: String, Sendable, Equatable {
+    case mutex
+    case rwMutex = "rwmutex"
+    /// A futex word of unknown type, seen through /proc.
+    case futex
+    case channel
+    case waitGroup = "waitgroup"
+    case cond
+    case semaphore
+
+    /// A channel, WaitGroup, Cond or semaphore: state beyond holders.
+    public var isSynchronizer: Bool { ![.mutex, .rwMutex, .futex].contains(self) }
+  }
+  public var id: ResourceID
+  public var kind: Kind
+  public var name: String?
+  public var site: CallSite?
+  public var contention: Contention
+  /// A channel's buffer size; a semaphore's permits.
+  public var capacity = 0
+  /// Values in a channel's buffer; a WaitGroup's counter; a semaphore's permits taken.
+  public var count = 0
+  public var closed = false
+  /// Fed by the clock (a timer, a context with a deadline): never stuck.
+  public var clockDriven = false
+  /// The tasks that have used it; with `listsMembers`, exactly the tasks that hold it
+  /// (a semaphore) or that it waits for (a WaitGroup whose work was started with `go`).
+  public var users: [TaskID] = []
+  public var listsMembers = false
+  /// More users than the runtime could list.
+  public var unlistedUsers = false
+  /// Strong references to it from outside the runtime, when the sampler counted them.
+  public var references: Int?
+  public var createdAtNanoseconds: UInt64 = 0
+
+  public init(
+    id: ResourceID, kind: Kind, name: String? = nil, site: CallSite? = nil,
+    contention: Contention = Contention(), capacity: Int = 0, count: Int = 0, closed: Bool = false,
+    clockDriven: Bool = false, users: [TaskID] = [], listsMembers: Bool = false, references: Int? = nil
+  ) {
+    self.id = id
+    self.kind = kind
+    self.name = name
+    self.site = site
+    self.contention = contention
+    self.capacity = capacity
+    self.count = count
+    self.closed = closed
+    self.clockDriven = clockDriven
+    self.users = users
+    self.listsMembers = listsMembers
+    self.references = references
+  }
+}
+
+/// pprof's mutex profile for one lock or call site.
+public struct Contention: Sendable, Equatable {
+  public var contended: UInt64
+  public var totalWaitNanoseconds: UInt64
+  public var maxWaitNanoseconds: UInt64
+
+  public init(contended: UInt64 = 0, totalWaitNanoseconds: UInt64 = 0, maxWaitNanoseconds: UInt64 = 0) {
+    self.contended = contended
+    self.totalWaitNanoseconds = totalWaitNanoseconds
+    self.maxWaitNanoseconds = maxWaitNanoseconds
+  }
+}
+
+public struct SiteContention: Sendable, Equatable {
+  public var site: CallSite
+  public var contention: Contention
+
+  public init(site: CallSite, contention: Contention) {
+    self.site = site
+    self.contention = contention
+  }
+}
