@@ -7,9 +7,22 @@ public enum Subject: Sendable, Hashable {
 /// One task as the lines of a goroutine dump: the text report prints them indented, the
 /// details view draws them (Enter follows each line's subject). One home for the wording.
 public struct TaskFacts: Sendable, Equatable {
+  public enum Label: String, Sendable {
+    case kernel, waiting, holds
+
+    /// `waiting: `: the label and the spaces that line the texts up.
+    public var heading: String {
+      switch self {
+      case .kernel: "kernel:  "
+      case .waiting: "waiting: "
+      case .holds: "holds:   "
+      }
+    }
+  }
+
   public struct Line: Sendable, Equatable {
-    /// `kernel`, `waiting`, `holds`; nil for a line that is a sentence of its own.
-    public var label: String?
+    /// Nil for a line that is a sentence of its own (`spawned at …`).
+    public var label: Label?
     public var text: String
     public var subject: Subject?
   }
@@ -37,7 +50,7 @@ public struct TaskFacts: Sendable, Equatable {
     var lines: [Line] = []
     if task.detail != nil || task.cpuSeconds != nil {
       let cpu = task.cpuSeconds.map { "cpu \(formatDuration($0))" }
-      lines.append(Line(label: "kernel", text: [task.detail, cpu].compactMap { $0 }.joined(separator: ", ")))
+      lines.append(Line(label: .kernel, text: [task.detail, cpu].compactMap { $0 }.joined(separator: ", ")))
     }
     if let wait = task.wait {
       var text = snapshot.describe(wait: wait)
@@ -48,15 +61,15 @@ public struct TaskFacts: Sendable, Equatable {
         case .resource(let resource): resource == 0 ? nil : .resource(resource)
         }
       lines.append(
-        Line(label: "waiting", text: text + TextReport.blockers(of: task.id, in: analysis), subject: subject))
+        Line(label: .waiting, text: text + TextReport.blockers(of: task.id, in: analysis), subject: subject))
     }
     for hold in task.holds {
       var text = snapshot.describe(hold: hold)
       if let site = hold.site { text += ", acquired at \(site.description)" }
-      lines.append(Line(label: "holds", text: text, subject: .resource(hold.resource)))
+      lines.append(Line(label: .holds, text: text, subject: .resource(hold.resource)))
     }
     if task.unlistedHolds > 0 {
-      lines.append(Line(label: "holds", text: "\(task.unlistedHolds) more locks, not listed"))
+      lines.append(Line(label: .holds, text: "\(task.unlistedHolds) more locks, not listed"))
     }
     if let spawn = task.spawnSite { lines.append(Line(text: "spawned at \(spawn.description)")) }
     self.lines = lines
@@ -64,5 +77,5 @@ public struct TaskFacts: Sendable, Equatable {
 }
 
 extension TaskFacts.Line {
-  init(label: String? = nil, text: String) { self.init(label: label, text: text, subject: nil) }
+  init(label: TaskFacts.Label? = nil, text: String) { self.init(label: label, text: text, subject: nil) }
 }

@@ -119,7 +119,7 @@ public enum TextReport {
     let facts = TaskFacts(task, in: analysis)
     var out = ["  " + facts.title]
     for fact in facts.lines {
-      out.append(fact.label.map { "      " + ($0 + ":").padded(to: 9) + fact.text } ?? "      " + fact.text)
+      out.append("      " + (fact.label?.heading ?? "") + fact.text)
     }
     if !task.stack.isEmpty {
       out.append("      stack:")

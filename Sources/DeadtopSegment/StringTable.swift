@@ -10,6 +10,14 @@ public enum StringTable {
   /// Bytes an entry for `byteCount` bytes of text takes.
   public static func entrySize(byteCount: Int) -> Int { 4 + (byteCount + 3) & ~3 }
 
+  /// The bytes of an entry for `text` (cut to `maximumBytes`).
+  public static func entry(for text: String) -> [UInt8] {
+    let bytes = Array(text.utf8.prefix(maximumBytes))
+    var entry = [UInt8](repeating: 0, count: entrySize(byteCount: bytes.count))
+    entry.withUnsafeMutableBytes { write(bytes, at: $0.baseAddress!) }
+    return entry
+  }
+
   /// Writes an entry at `address`; the caller has checked that `entrySize` bytes fit.
   public static func write(_ bytes: [UInt8], at address: UnsafeMutableRawPointer) {
     address.storeBytes(of: UInt32(bytes.count).littleEndian, as: UInt32.self)

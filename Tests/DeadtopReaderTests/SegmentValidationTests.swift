@@ -1,6 +1,7 @@
 import DeadtopABI
 import DeadtopCore
 import DeadtopReader
+import DeadtopSegment
 import Foundation
 import Testing
 
@@ -46,12 +47,10 @@ struct SegmentImage {
       }
     }
     // Strings: "worker" at offset 4 (reference 5), "m" after it.
-    var strings: [UInt8] = [0, 0, 0, 0]
+    var strings = [UInt8](repeating: 0, count: StringTable.firstOffset)
     func add(_ text: String) -> UInt32 {
       let reference = UInt32(strings.count + 1)
-      let utf8 = Array(text.utf8)
-      strings += withUnsafeBytes(of: UInt32(utf8.count).littleEndian, Array.init) + utf8
-      while strings.count % 4 != 0 { strings.append(0) }
+      strings += StringTable.entry(for: text)
       return reference
     }
     let worker = add("worker")
@@ -235,5 +234,24 @@ func attachError(_ image: SegmentImage) throws -> AttachError? {
     #expect(snapshot.task(1)?.stale == true)
     #expect(snapshot.task(1)?.name == "worker")
     #expect(snapshot.warnings.contains { $0.contains("changed while being read") })
+  }
+}
+
+@Suite struct StringTableTests {
+  @Test func anEntryIsItsLengthThenItsBytesPaddedToFour() {
+    #expect(StringTable.entry(for: "worker") == [6, 0, 0, 0] + Array("worker".utf8) + [0, 0])
+    #expect(StringTable.entry(for: "abcd") == [4, 0, 0, 0] + Array("abcd".utf8))
+    #expect(StringTable.entry(for: "") == [0, 0, 0, 0])
+  }
+
+  @Test func aReferencePastWhatIsPublishedReadsAsNothing() {
+    let table = [0, 0, 0, 0] + StringTable.entry(for: "worker")
+    table.withUnsafeBytes { bytes in
+      let base = bytes.baseAddress!
+      #expect(StringTable.read(5, table: base, used: UInt64(table.count)) == "worker")
+      #expect(StringTable.read(5, table: base, used: 8) == nil, "the bytes are not all published")
+      #expect(StringTable.read(0, table: base, used: UInt64(table.count)) == nil)
+      #expect(StringTable.read(99, table: base, used: UInt64(table.count)) == nil)
+    }
   }
 }

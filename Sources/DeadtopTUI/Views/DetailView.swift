@@ -19,7 +19,7 @@ enum DetailView {
     guard let task = snapshot.task(id) else { return [ViewLine("Task \(id) is gone.", .dim)] }
     var lines = [ViewLine(snapshot.label(task: id), .title)]
     for fact in TaskFacts(task, in: analysis).lines {
-      let text = fact.label.map { "  " + ($0 + ":").padded(to: 9) + fact.text } ?? "  " + fact.text
+      let text = "  " + (fact.label?.heading ?? "") + fact.text
       lines.append(ViewLine(text, subject: fact.subject))
     }
     lines.append(ViewLine("  state:   \(task.state.rawValue)\(task.stale ? " (stale copy)" : "")"))

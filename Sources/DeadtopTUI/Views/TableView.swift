@@ -21,6 +21,16 @@ enum TableView {
     searchText: (Item) -> String
   ) -> [Item] {
     let needle = state.filter.lowercased()
+    if state.sort == .id {
+      // The common case needs no key: ids alone order the rows.
+      var kept: [(item: Item, id: UInt64)] = []
+      kept.reserveCapacity(items.count)
+      for item in items where needle.isEmpty || searchText(item).lowercased().contains(needle) {
+        kept.append((item, id(item)))
+      }
+      kept.sort { state.sortDescending ? $0.id > $1.id : $0.id < $1.id }
+      return kept.map(\.item)
+    }
     var keyed: [(item: Item, id: UInt64, key: SortValue)] = []
     keyed.reserveCapacity(items.count)
     for item in items where needle.isEmpty || searchText(item).lowercased().contains(needle) {
