@@ -44,7 +44,7 @@ public struct Explanation: Sendable, Equatable {
           .edge(Self.edgeLine(from: task, to: next, in: analysis, closing: position == size - 1), task: next))
       }
       if !deadlock.otherMembers.isEmpty {
-        steps.append(.section("also in the cycle:"))
+        steps.append(.section("also deadlocked with it:"))
         steps += deadlock.otherMembers.map(wait)
       }
     case .heldByEndedTask:
@@ -57,7 +57,8 @@ public struct Explanation: Sendable, Equatable {
         steps.append(wait(task))
         if let holder = deadlock.endedHolders.first, let edge = analysis.edge(from: task, to: holder) {
           steps.append(
-            .edge(Self.edgeText(edge, holder: holder, in: snapshot) + ", and has ended", task: holder))
+            .edge(Self.edgeText(edge, from: task, to: holder, in: snapshot) + ", and has ended", task: holder)
+          )
         }
       }
     case .stuckForever:
@@ -81,10 +82,23 @@ public struct Explanation: Sendable, Equatable {
       return snapshot.label(task: id)
     }
     var line =
-      "\(snapshot.label(task: id)) waits to \(snapshot.describe(wait: wait)) for "
+      "\(snapshot.label(task: id)) \(waitClause(wait, in: snapshot)) for "
       + formatDuration(snapshot.seconds(since: wait.sinceNanoseconds))
     if let site = wait.site { line += ", at \(site.description)" }
     return line
+  }
+
+  /// `waits to lock mutex "B"`, `waits for waitgroup "players"`, `sleeps`: the verb a
+  /// sentence about the task needs (never "waits to wait for").
+  public static func waitClause(_ wait: Wait, in snapshot: Snapshot) -> String {
+    let what = snapshot.describe(wait: wait)
+    switch wait.kind {
+    case .waitGroup, .cond, .futex:
+      // "wait for waitgroup X", "wait on cond X": the verb is already a wait.
+      return "waits " + what.dropFirst("wait ".count)
+    case .sleep: return "sleeps"
+    default: return "waits to " + what
+    }
   }
 
   public static func edgeLine(from task: TaskID, to next: TaskID, in analysis: Analysis, closing: Bool)
@@ -93,29 +107,97 @@ public struct Explanation: Sendable, Equatable {
     guard let edge = analysis.edge(from: task, to: next) else {
       return analysis.snapshot.label(task: next)
     }
-    let text = edgeText(edge, holder: next, in: analysis.snapshot)
+    let text = edgeText(edge, from: task, to: next, in: analysis.snapshot)
     return closing ? text + ": back to the start" : text
   }
 
-  /// `mutex "B" is held by task 3 "abba-2" (acquired at ABBA.swift:40 in run())`
-  public static func edgeText(_ edge: WaitEdge, holder: TaskID, in snapshot: Snapshot) -> String {
+  /// Why `waiter` waits for `other`, in the words of the primitive:
+  /// `mutex "B" is held by task 3 "abba-2" (acquired at ABBA.swift:40 in run())`,
+  /// `channel "pongs" could be sent on by task 3 "pong"`.
+  public static func edgeText(_ edge: WaitEdge, from waiter: TaskID, to other: TaskID, in snapshot: Snapshot)
+    -> String
+  {
+    let who = snapshot.label(task: other)
     switch edge {
     case .holds(let hold):
-      var text = "\(snapshot.describe(hold: hold)) is held by \(snapshot.label(task: holder))"
+      var text = "\(snapshot.describe(hold: hold)) is held by \(who)"
       if let site = hold.site { text += " (acquired at \(site.description))" }
       return text
     case .queuedWriter(let resource):
       return
-        "\(snapshot.label(resource: resource)) has a writer queued first, "
-        + "\(snapshot.label(task: holder)), and a queued writer blocks new readers"
+        "\(snapshot.label(resource: resource)) has a writer queued first, \(who), and a queued writer blocks new readers"
     case .joins:
-      return "\(snapshot.label(task: holder)) has not ended"
+      return "\(who) has not ended"
     case .mayUse(let resource):
       return
-        "\(snapshot.label(resource: resource)) can only be used by \(snapshot.label(task: holder)), among others"
+        "\(snapshot.label(resource: resource)) could be \(counterpart(of: waiter, on: resource, in: snapshot)) by \(who)"
     case .member(let resource):
-      return "\(snapshot.label(resource: resource)) waits for its member \(snapshot.label(task: holder))"
+      return "\(snapshot.label(resource: resource)) waits for its member \(who)"
     }
   }
 
+  /// What another task would do to release `waiter` from `resource`: a receiver needs a
+  /// sender, a sender a receiver, a Cond a signal, a WaitGroup a done.
+  static func counterpart(of waiter: TaskID, on resource: ResourceID, in snapshot: Snapshot) -> String {
+    switch snapshot.resource(resource)?.kind {
+    case .cond?: return "signalled"
+    case .waitGroup?: return "marked done"
+    default:
+      let wait = snapshot.task(waiter)?.wait
+      let operation =
+        wait?.cases.first { $0.resource == resource }?.operation
+        ?? (wait?.kind == .send ? .send : .receive)
+      return operation == .send ? "received from" : "sent on"
+    }
+  }
+
+  /// One step of a cycle at a glance: `[a] ─wants─▶ mutex "B" ─held by─▶ [b]`.
+  public struct ChainStep: Sendable, Equatable {
+    public var task: TaskID
+    /// `wants`, `receives from`, `waits for`, `joins`.
+    public var verb: String
+    /// What it waits on; nil for a join.
+    public var resource: String?
+    /// `held by`, `used by`, `member`, `signalled by`; nil for a join.
+    public var link: String?
+    public var next: TaskID
+  }
+
+  /// The cycle of `deadlock` as steps, in the words of each primitive.
+  public static func chain(_ deadlock: Deadlock, in analysis: Analysis) -> [ChainStep] {
+    let snapshot = analysis.snapshot
+    let cycle = deadlock.cycleTasks
+    return cycle.indices.map { position in
+      let task = cycle[position]
+      let next = cycle[(position + 1) % cycle.count]
+      let kind = snapshot.task(task)?.wait?.kind
+      let verb =
+        switch kind {
+        case .send?: "sends on"
+        case .receive?: "receives from"
+        case .select?: "selects on"
+        case .waitGroup?: "waits for"
+        case .cond?: "waits on"
+        case .join?: "joins"
+        default: "wants"
+        }
+      let edge = analysis.edge(from: task, to: next)
+      let link: String? =
+        switch edge {
+        case .holds?: "held by"
+        case .queuedWriter?: "writer queued"
+        case .member?: "member"
+        case .mayUse(let resource)?:
+          switch snapshot.resource(resource)?.kind {
+          case .cond?: "signalled by"
+          case .waitGroup?: "done by"
+          default: "used by"
+          }
+        case .joins?, nil: nil
+        }
+      return ChainStep(
+        task: task, verb: verb, resource: edge?.resource.map { snapshot.label(resource: $0) }, link: link,
+        next: next)
+    }
+  }
 }

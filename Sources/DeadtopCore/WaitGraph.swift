@@ -96,7 +96,7 @@ struct WaitGraph {
       guard isCycle else { continue }
       let members = component.sorted { ids[$0] < ids[$1] }
       let inComponent = Set(members)
-      let path = Self.shortestCycle(through: members[0], within: inComponent, successors: successors)
+      let path = drawnCycle(of: members, within: inComponent, successors: successors)
       let onPath = Set(path)
       for member in members { assigned[member] = true }
       cycleSources.append((members, findings.count))
@@ -215,6 +215,75 @@ struct WaitGraph {
   }
 
   /// The shortest path from `start` back to itself inside one component.
+  /// The cycle a person means: the cheapest through any member, where a step costs by
+  /// how directly it binds. A lock held, a join, a queued writer: 4. A WaitGroup's
+  /// member: 5 (the member must finish its whole body). A channel (or Cond, WaitGroup by
+  /// count) step to a task itself blocked on a channel: 4, that task is the channel's
+  /// live peer; to a task waiting on something else: 6, it would have to return from that
+  /// wait first. So receive-first draws ping ↔ pong, not main → ping → main, and
+  /// mutex-send the writer holding the lock its reader wants. Large components take the
+  /// shortest cycle through their first member, to stay linear.
+  private func drawnCycle(of members: [Int], within component: Set<Int>, successors: [[Int]]) -> [Int] {
+    func cost(_ from: Int, _ to: Int) -> Int {
+      switch snapshot.tasks[from].wait?.kind {
+      case .send?, .receive?, .select?, .cond?, .waitGroup?:
+        if snapshot.tasks[from].wait?.kind == .waitGroup && modes[from] == .all { return 5 }
+        let peer = snapshot.tasks[to].wait.map { Self.channelOperations.contains($0.kind) } ?? false
+        return peer ? 4 : 6
+      default: return 4
+      }
+    }
+    guard component.count <= 256 else {
+      return Self.rotatedToLowestID(
+        Self.shortestCycle(through: members[0], within: component, successors: successors), ids: ids)
+    }
+    var best: (cost: Int, path: [Int])?
+    for start in members.prefix(32) {
+      guard
+        let found = Self.cheapestCycle(through: start, within: component, successors: successors, cost: cost)
+      else { continue }
+      if best == nil || found.cost < best!.cost { best = (found.cost, found.path) }
+    }
+    return best.map { Self.rotatedToLowestID($0.path, ids: ids) } ?? [members[0]]
+  }
+
+  /// The cheapest cycle from `start` back to it inside `members`, and its cost.
+  static func cheapestCycle(
+    through start: Int, within members: Set<Int>, successors: [[Int]], cost: (Int, Int) -> Int
+  ) -> (cost: Int, path: [Int])? {
+    var distance: [Int: Int] = [start: 0]
+    var parent: [Int: Int] = [:]
+    var done = Set<Int>()
+    var closing: (cost: Int, last: Int)?
+    while let (node, reached) = distance.filter({ !done.contains($0.key) }).min(by: {
+      ($0.value, $0.key) < ($1.value, $1.key)
+    }) {
+      if let closing, closing.cost <= reached { break }
+      done.insert(node)
+      for next in successors[node] where members.contains(next) {
+        let total = reached + cost(node, next)
+        if next == start {
+          if closing == nil || total < closing!.cost { closing = (total, node) }
+        } else if total < distance[next] ?? .max {
+          distance[next] = total
+          parent[next] = node
+        }
+      }
+    }
+    guard let closing else { return nil }
+    var path = [closing.last]
+    while let previous = parent[path[path.count - 1]] { path.append(previous) }
+    return (closing.cost, path.reversed())
+  }
+
+  private static let channelOperations: Set<Wait.Kind> = [.send, .receive, .select]
+
+  /// The same cycle, starting at its task with the lowest id.
+  private static func rotatedToLowestID(_ path: [Int], ids: [TaskID]) -> [Int] {
+    guard let first = path.indices.min(by: { ids[path[$0]] < ids[path[$1]] }) else { return path }
+    return Array(path[first...] + path[..<first])
+  }
+
   static func shortestCycle(through start: Int, within members: Set<Int>, successors: [[Int]]) -> [Int] {
     var parent: [Int: Int] = [:]
     var frontier = [start]

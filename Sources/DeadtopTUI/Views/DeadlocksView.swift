@@ -33,19 +33,21 @@ enum DeadlocksView {
     return lines
   }
 
-  /// `[a] ─wants─▶ mutex "B" ─held by─▶ [b] ─wants─▶ …`: the cycle at a glance.
+  /// `[a] ─wants─▶ mutex "B" ─held by─▶ [b] ─receives from─▶ …`: the cycle at a glance,
+  /// in the words of each primitive (Explanation.chain).
   static func chain(_ deadlock: Deadlock, _ context: ViewContext) -> ViewLine? {
-    guard let start = deadlock.cycleTasks.first else { return nil }
+    let steps = Explanation.chain(deadlock, in: context.analysis)
+    guard let start = steps.first?.task else { return nil }
     let snapshot = context.snapshot
     let line = context.glyphs.horizontal
     let arrow = context.glyphs.arrow
     var chain = "  [\(snapshot.name(task: start))]"
-    for (position, task) in deadlock.cycleTasks.enumerated() {
-      let next = deadlock.cycleTasks[(position + 1) % deadlock.cycleTasks.count]
-      let resource =
-        context.analysis.edge(from: task, to: next)?.resource.map { snapshot.label(resource: $0) } ?? "join"
-      chain +=
-        " \(line)wants\(line)\(arrow) \(resource) \(line)held by\(line)\(arrow) [\(snapshot.name(task: next))]"
+    for step in steps {
+      chain += " \(line)\(step.verb)\(line)\(arrow)"
+      if let resource = step.resource, let link = step.link {
+        chain += " \(resource) \(line)\(link)\(line)\(arrow)"
+      }
+      chain += " [\(snapshot.name(task: step.next))]"
     }
     return ViewLine(chain, .title, subject: .task(start))
   }
