@@ -39,15 +39,19 @@ let package = Package(
     // The runtime: Go-style primitives publishing into the segment.
     .target(
       name: "Deadtop", dependencies: ["DeadtopABI", "DeadtopRuntimeC", "DeadtopSegment", "DeadtopCore"]),
+    // Fatal signals (C): a file that shrinks under a mapping, a terminal left broken.
+    .target(name: "CFatalSignals"),
     // Sources: a segment file, /proc, and the stacks of another process: thin I/O.
-    .target(name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopSegment", "DeadtopCore"]),
+    .target(
+      name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopSegment", "DeadtopCore", "CFatalSignals"]),
     // JSON and DOT, at the edge (JSON uses Foundation's encoder).
     .target(name: "DeadtopReports", dependencies: ["DeadtopCore"]),
     // A C shim over ncursesw.
     .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
     // The live view: screen model, one file per view, keys and themes (pure), and the
     // ncurses backend.
-    .target(name: "DeadtopTUI", dependencies: ["DeadtopCore", "DeadtopReports", "CNcurses"]),
+    .target(
+      name: "DeadtopTUI", dependencies: ["DeadtopCore", "DeadtopReports", "CNcurses", "CFatalSignals"]),
     .target(name: "DemoScenarios", dependencies: ["Deadtop"], path: "demo/Scenarios"),
     .executableTarget(
       name: "DeadtopDemoRunner", dependencies: ["DemoScenarios"], path: "demo/Runner"),
@@ -63,7 +67,7 @@ let package = Package(
       dependencies: ["Deadtop", "DeadtopABI", "DeadtopRuntimeC", "DeadtopReader", "DeadtopCore"]),
     .testTarget(
       name: "DeadtopReaderTests",
-      dependencies: ["DeadtopReader", "DeadtopSegment", "DeadtopABI", "DeadtopCore"]),
+      dependencies: ["DeadtopReader", "DeadtopSegment", "DeadtopABI", "DeadtopCore", "CFatalSignals"]),
     .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports"]),
   ],

@@ -3,11 +3,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <termios.h>
+#include <unistd.h>
 #include <wchar.h>
 
+/* What a fatal signal needs to put the terminal back, saved while it is safe to look it
+ * up: the terminal's mode before ncurses changed it, and the capabilities that leave
+ * the alternate screen, show the cursor and reset the attributes. */
+static struct termios saved_mode;
+static int saved_mode_valid;
+static char leave_sequence[256];
+
+static void append_capability(const char *name) {
+  char *value = tigetstr(name);
+  if (!value || value == (char *)-1) return;
+  size_t used = strlen(leave_sequence);
+  if (used + strlen(value) + 1 < sizeof leave_sequence) strcat(leave_sequence, value);
+}
+
 SCREEN *dtc_start(void) {
+  saved_mode_valid = tcgetattr(0, &saved_mode) == 0;
   SCREEN *screen = newterm(NULL, stdout, stdin);
   if (!screen) return NULL;
+  leave_sequence[0] = 0;
+  append_capability("sgr0");
+  append_capability("cnorm");
+  append_capability("rmcup");
   set_term(screen);
   cbreak();
   noecho();
@@ -20,6 +41,13 @@ SCREEN *dtc_start(void) {
     use_default_colors();
   }
   return screen;
+}
+
+void dtc_emergency_restore(void) {
+  size_t length = strlen(leave_sequence);
+  if (length > 0 && write(1, leave_sequence, length) < 0) { /* nothing more to do */ }
+  if (write(1, "\r\n", 2) < 0) { /* likewise */ }
+  if (saved_mode_valid) tcsetattr(0, TCSANOW, &saved_mode);
 }
 
 void dtc_stop(SCREEN *screen) {

@@ -9,6 +9,7 @@ public enum AttachError: Error, Equatable, CustomStringConvertible {
   case unsupportedVersion(path: String, found: UInt32, supported: UInt32)
   case corrupt(path: String, reason: String)
   case notReady(path: String)
+  case shrank(path: String, from: Int, to: Int)
 
   public var description: String {
     switch self {
@@ -30,6 +31,9 @@ public enum AttachError: Error, Equatable, CustomStringConvertible {
         + "\(supported): upgrade deadtop"
     case .corrupt(let path, let reason):
       return "corrupt segment \(path): \(reason)"
+    case .shrank(let path, let from, let to):
+      return
+        "\(path) shrank from \(from) to \(to) bytes (the file was truncated), so it can no longer be read"
     case .notReady(let path):
       return "\(path) is still being created by its process; try again"
     }

@@ -1,3 +1,4 @@
+import CFatalSignals
 import DeadtopABI
 import DeadtopCore
 import DeadtopSegment
@@ -16,8 +17,12 @@ public final class SegmentSource: SnapshotSource {
   public let path: String
   private let base: UnsafeRawPointer
   private let size: Int
+  /// Kept open to notice the file shrinking before reading past its end.
+  private let descriptor: Int32
   private let decoder: SegmentDecoder
   private let checksProcess: Bool
+  /// Set once the file shrank: the mapping past its end reads as zeros from then on.
+  private var shrank: AttachError?
 
   /// Attaches to the segment of a live process.
   public convenience init(pid: Int32) throws {
@@ -47,23 +52,34 @@ public final class SegmentSource: SnapshotSource {
         throw AttachError.corrupt(path: path, reason: "cannot open: \(String(cString: strerror(error)))")
       }
     }
-    defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0 else {
+      close(descriptor)
       throw AttachError.corrupt(path: path, reason: "cannot stat")
     }
     let fileSize = Int(status.st_size)
-    guard fileSize > 0 else { throw AttachError.notReady(path: path) }
+    guard fileSize > 0 else {
+      close(descriptor)
+      throw AttachError.notReady(path: path)
+    }
     let mapped = mmap(nil, fileSize, PROT_READ, MAP_SHARED, descriptor, 0)
     guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
+      close(descriptor)
       throw AttachError.corrupt(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
     }
     base = UnsafeRawPointer(mapped)
     size = fileSize
-    do {
+    self.descriptor = descriptor
+    // A truncation between the size check and a read faults; the handler turns the page
+    // into zeros and counts it, and the snapshot is then discarded.
+    dtf_watch_mapping(base, fileSize)
+    do throws(SegmentError) {
       decoder = try SegmentDecoder(base: base, size: fileSize)
+      if dtf_mapping_faults(base) > 0 { throw SegmentError.corrupt("the file shrank while being read") }
     } catch {
+      dtf_unwatch_mapping(base)
       munmap(mapped, fileSize)
+      close(descriptor)
       throw AttachError(error, path: path)
     }
     pid = decoder.pid
@@ -74,12 +90,18 @@ public final class SegmentSource: SnapshotSource {
       }
       if checksProcess { try checkSameProcess() }
     } catch {
+      dtf_unwatch_mapping(base)
       munmap(mapped, fileSize)
+      close(descriptor)
       throw error
     }
   }
 
-  deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+  deinit {
+    dtf_unwatch_mapping(base)
+    munmap(UnsafeMutableRawPointer(mutating: base), size)
+    close(descriptor)
+  }
 
   public static func path(for pid: Int32) -> String { SegmentName.path(pid: pid) }
 
@@ -102,10 +124,26 @@ public final class SegmentSource: SnapshotSource {
 
   public var processName: String { decoder.processName }
 
-  /// Copies every slot into a `Snapshot`. Throws only if the process has gone.
+  /// Copies every slot into a `Snapshot`. Throws if the process has gone, or if the
+  /// file shrank (then every later call throws too: what is mapped is no longer it).
   public func snapshot() throws -> Snapshot {
+    if let shrank { throw shrank }
     if checksProcess { try checkSameProcess() }
-    return decoder.snapshot()
+    var status = stat()
+    if fstat(descriptor, &status) == 0, Int(status.st_size) < size {
+      return try stop(.shrank(path: path, from: size, to: Int(status.st_size)))
+    }
+    let snapshot = decoder.snapshot()
+    if dtf_mapping_faults(base) > 0 {
+      fstat(descriptor, &status)
+      return try stop(.shrank(path: path, from: size, to: Int(status.st_size)))
+    }
+    return snapshot
+  }
+
+  private func stop(_ error: AttachError) throws -> Snapshot {
+    shrank = error
+    throw error
   }
 }
 

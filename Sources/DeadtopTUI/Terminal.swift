@@ -1,3 +1,4 @@
+import CFatalSignals
 import CNcurses
 import Synchronization
 
@@ -27,12 +28,17 @@ final class Terminal {
       throw LiveViewUnavailable.cannotStart(getenv("TERM").map { String(cString: $0) } ?? "")
     }
     self.handle = handle
+    // A crash must not leave the terminal in raw mode on the alternate screen.
+    dtf_on_fatal(dtc_emergency_restore)
     colors = useColor ? Int(dtc_colors()) : 0
     self.theme = theme
     apply(theme)
   }
 
-  func stop() { dtc_stop(handle) }
+  func stop() {
+    dtf_on_fatal(nil)
+    dtc_stop(handle)
+  }
 
   var size: (width: Int, height: Int) { (Int(dtc_cols()), Int(dtc_lines())) }
 

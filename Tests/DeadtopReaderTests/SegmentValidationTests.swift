@@ -1,3 +1,4 @@
+import CFatalSignals
 import DeadtopABI
 import DeadtopCore
 import DeadtopReader
@@ -252,6 +253,46 @@ func attachError(_ image: SegmentImage) throws -> AttachError? {
       #expect(StringTable.read(5, table: base, used: 8) == nil, "the bytes are not all published")
       #expect(StringTable.read(0, table: base, used: UInt64(table.count)) == nil)
       #expect(StringTable.read(99, table: base, used: UInt64(table.count)) == nil)
+    }
+  }
+}
+
+@Suite struct ShrinkingSegmentTests {
+  /// A file truncated under a read-only mapping: a read past the new end would be a
+  /// SIGBUS; the guard turns the page into zeros and counts it.
+  @Test func aReadPastTheNewEndIsCountedNotFatal() throws {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let path = NSTemporaryDirectory() + "deadtop-shrink-\(getpid())"
+    try Data(repeating: 7, count: 3 * page).write(to: URL(fileURLWithPath: path))
+    defer { unlink(path) }
+    let descriptor = open(path, O_RDONLY)
+    defer { close(descriptor) }
+    let mapped = try #require(mmap(nil, 3 * page, PROT_READ, MAP_SHARED, descriptor, 0))
+    defer { munmap(mapped, 3 * page) }
+    #expect(dtf_watch_mapping(mapped, 3 * page) == 0)
+    defer { dtf_unwatch_mapping(mapped) }
+    #expect(mapped.load(fromByteOffset: 2 * page, as: UInt8.self) == 7)
+    #expect(truncate(path, off_t(page)) == 0)
+    #expect(mapped.load(fromByteOffset: 0, as: UInt8.self) == 7, "the first page is still the file")
+    #expect(mapped.load(fromByteOffset: 2 * page, as: UInt8.self) == 0, "past the end: zeros, no SIGBUS")
+    #expect(dtf_mapping_faults(mapped) == 1)
+  }
+
+  @Test func aSegmentThatShrankSaysSoAndStaysStopped() throws {
+    let image = SegmentImage(pid: getpid())
+    let path = NSTemporaryDirectory() + "deadtop-shrunk-\(getpid())"
+    try Data(image.bytes + [UInt8](repeating: 0, count: 8192)).write(to: URL(fileURLWithPath: path))
+    defer { unlink(path) }
+    let source = try SegmentSource(path: path)
+    _ = try source.snapshot()
+    #expect(truncate(path, 4096) == 0)
+    #expect(throws: AttachError.self) { try source.snapshot() }
+    do {
+      _ = try source.snapshot()
+      Issue.record("a shrunk segment read again")
+    } catch let error as AttachError {
+      #expect(error.description.contains("shrank from"))
+      #expect(error.description.contains("to 4096 bytes"))
     }
   }
 }

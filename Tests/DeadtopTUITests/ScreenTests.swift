@@ -233,7 +233,9 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     let frame = Frame(
       analysis: bankAnalysis(), exitedNote: "process 4242 has exited: showing its last snapshot.")
     let screen = Renderer.render(AppState(), frame, width: 80, height: 24)
-    #expect(screen.line(2).contains("has exited"))
+    #expect(screen.line(2).contains("DEADLOCK: 1 found"), "the last snapshot's verdict stays")
+    #expect(screen.line(22) == " process 4242 has exited: showing its last snapshot.")
+    #expect(screen.role(ofRow: 22) == .warning)
     #expect(row(screen, containing: "pay-alice-bob") != nil)
   }
 }

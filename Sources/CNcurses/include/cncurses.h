@@ -11,6 +11,8 @@
  * (unlike initscr, which exits the process). */
 SCREEN *dtc_start(void);
 void dtc_stop(SCREEN *screen);
+/* Puts the terminal back from a signal handler: async-signal-safe (write, tcsetattr). */
+void dtc_emergency_restore(void);
 /* 1 if the terminal can address the cursor (TERM=dumb cannot). */
 int dtc_terminal_usable(void);
 int dtc_lines(void);

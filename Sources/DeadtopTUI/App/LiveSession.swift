@@ -114,7 +114,12 @@ public final class LiveSession {
       if confirmation.previous == nil { _ = confirmation.analyse(try target.snapshot()) }
       analysis = confirmation.analyse(try target.snapshot()).analysis
     } catch {
-      exitedNote = "process \(target.pid) has exited: showing its last snapshot. \(error)"
+      // Say what happened: the process ended, or it runs on but cannot be read any more.
+      let running = kill(target.pid, 0) == 0 || errno == EPERM
+      exitedNote =
+        running
+        ? "stopped reading process \(target.pid), showing its last snapshot: \(error)"
+        : "process \(target.pid) has exited: showing its last snapshot (\(error))"
       if analysis == nil, let previous = confirmation.previous { analysis = Analysis(previous) }
     }
     return true

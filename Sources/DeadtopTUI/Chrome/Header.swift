@@ -46,10 +46,7 @@ enum Header {
     let glyphs = frame.glyphs
     let role: Role
     let text: String
-    if let exited = frame.exitedNote {
-      role = .warning
-      text = " " + exited
-    } else if !analysis.deadlocks.isEmpty {
+    if !analysis.deadlocks.isEmpty {
       role = .banner
       let certain = analysis.deadlocks.filter { $0.certainty == .certain }.count
       let likely = analysis.deadlocks.count - certain

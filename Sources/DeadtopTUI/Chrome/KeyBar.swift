@@ -4,13 +4,16 @@ enum KeyBar {
     message messageRect: Rect, keys keysRect: Rect, on screen: inout Screen, state: AppState, frame: Frame
   ) {
     let glyphs = frame.glyphs
-    if let message = state.message
-      ?? (state.editingFilter ? "type to filter, Enter keeps it, Esc clears it" : nil)
-    {
+    // A message the user caused wins; otherwise what happened to the process stays said.
+    let message =
+      state.message ?? (state.editingFilter ? "type to filter, Enter keeps it, Esc clears it" : nil)
+    if let text = message ?? frame.exitedNote {
+      let role: Role = message == nil ? .warning : .message
+      if role == .warning { screen.paint(row: messageRect.row, role: role) }
       screen.put(
-        " " + glyphs.plain(message).fitted(to: messageRect.width - 1, glyphs: glyphs),
+        " " + glyphs.plain(text).fitted(to: messageRect.width - 1, glyphs: glyphs),
         column: messageRect.column,
-        row: messageRect.row, role: .message)
+        row: messageRect.row, role: role)
     }
     var x = keysRect.column
     for (key, label) in keys(state, frame) {
