@@ -5,9 +5,9 @@ public struct LockClass: Sendable, Hashable {
   /// What makes locks one class: a name they share, or the site that created them.
   public enum Identity: Sendable, Hashable {
     case name(String)
-    /// Unnamed locks made at one call site (nil when the site could not be read).
-    case createdAt(CallSite?, reference: UInt32)
-    /// A name reference that could not be read.
+    /// Unnamed locks made at one call site.
+    case createdAt(CallSite)
+    /// A class whose name or site could not be read: its reference in the segment.
     case unknown(UInt32)
   }
 

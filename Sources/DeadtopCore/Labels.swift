@@ -133,8 +133,7 @@ extension LockClass {
   public var label: String {
     switch identity {
     case .name(let name): "\(kind.rawValue) \"\(name)\""
-    case .createdAt(let site?, _): "\(kind.rawValue) created at \(site.file):\(site.line)"
-    case .createdAt(nil, let reference): "\(kind.rawValue) class \(reference)"
+    case .createdAt(let site): "\(kind.rawValue) created at \(site.file):\(site.line)"
     case .unknown(let reference): "\(kind.rawValue) class \(reference)"
     }
   }

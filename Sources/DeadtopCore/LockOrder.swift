@@ -5,6 +5,9 @@ public struct PotentialDeadlock: Sendable, Equatable {
   public var classes: [LockClass]
   /// For each class, the order that leads from it to the next.
   public var edges: [LockOrderEdge]
+  /// The number (from 1) of the current deadlock whose locks are exactly these classes:
+  /// the prediction has come true. Nil while it has not happened.
+  public var happening: Int?
 }
 
 public enum LockOrder {
@@ -67,5 +70,33 @@ extension Analysis {
     }
   }
 
-  public var potentialDeadlocks: [PotentialDeadlock] { LockOrder.potentialDeadlocks(snapshot.lockOrder) }
+  /// The lock-order cycles, each marked with the current deadlock it has become, if any.
+  public var potentialDeadlocks: [PotentialDeadlock] {
+    var cycles = LockOrder.potentialDeadlocks(snapshot.lockOrder)
+    guard !deadlocks.isEmpty else { return cycles }
+    let classesOfDeadlocks = deadlocks.map { deadlock in
+      Set(resources(of: deadlock).compactMap { snapshot.resource($0).flatMap(LockClass.Identity.init) })
+    }
+    for index in cycles.indices {
+      let identities = Set(cycles[index].classes.map(\.identity))
+      if let found = classesOfDeadlocks.firstIndex(where: { identities.isSubset(of: $0) && !$0.isEmpty }) {
+        cycles[index].happening = found + 1
+      }
+    }
+    return cycles
+  }
+}
+
+extension LockClass.Identity {
+  /// The class a lock belongs to: its name, or its creation site when it has none.
+  init?(_ resource: ResourceInfo) {
+    guard resource.kind == .mutex || resource.kind == .rwMutex else { return nil }
+    if let name = resource.name {
+      self = .name(name)
+    } else if let site = resource.site {
+      self = .createdAt(site)
+    } else {
+      return nil
+    }
+  }
 }

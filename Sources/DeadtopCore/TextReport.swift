@@ -92,7 +92,8 @@ public enum TextReport {
   /// A lock-order cycle: both (or all) acquisition orders with their call sites.
   public static func describe(_ potential: PotentialDeadlock, number: Int) -> [String] {
     let chain = (potential.classes + [potential.classes[0]]).map(\.label).joined(separator: " → ")
-    var out = ["Potential deadlock \(number) (lock order, has not happened): \(chain)"]
+    let status = potential.happening.map { "it has happened: deadlock \($0)" } ?? "has not happened"
+    var out = ["Potential deadlock \(number) (lock order, \(status)): \(chain)"]
     for edge in potential.edges {
       var line = "    task \(edge.task) took \(edge.to.label)"
       if let site = edge.toSite { line += " at \(site.description)" }

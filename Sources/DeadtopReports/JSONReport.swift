@@ -86,6 +86,8 @@ public enum JSONReport {
     /// Lock class labels around the cycle.
     public var locks: [String]
     public var orders: [OrderEntry]
+    /// The number of the current deadlock it has become; absent while it has not happened.
+    public var happening: Int?
   }
 
   public struct OrderEntry: Codable, Equatable, Sendable {
@@ -232,7 +234,7 @@ public enum JSONReport {
             OrderEntry(
               holding: edge.from.label, holdingSite: edge.fromSite.map(site), acquired: edge.to.label,
               acquiredSite: edge.toSite.map(site), task: edge.task)
-          })
+          }, happening: potential.happening)
       },
       longWaits: analysis.longWaits(atLeast: longWaitSeconds).map { task in
         var holders: [(task: TaskID, hold: Hold)] = []

@@ -26,6 +26,32 @@ import Testing
       text[1].contains("task 2 took mutex \"B\" at App/Jobs.swift:11 in run() while holding mutex \"A\""))
   }
 
+  @Test func aPredictionThatCameTrueIsNotCalledNotHappened() throws {
+    var process = SnapshotBuilder()
+    let lockA = process.mutex(10, "A")
+    let lockB = process.mutex(11, "B")
+    process.blocked(2, "one", on: .mutex, .resource(lockB), holds: [holding(lockA)])
+    process.blocked(3, "two", on: .mutex, .resource(lockA), holds: [holding(lockB)])
+    var snapshot = process.snapshot
+    snapshot.lockOrder = [LockOrderEdge(from: a, to: b, task: 2), LockOrderEdge(from: b, to: a, task: 3)]
+    let analysis = Analysis(snapshot)
+    let potential = try #require(analysis.potentialDeadlocks.first)
+    #expect(potential.happening == 1)
+    #expect(
+      TextReport.describe(potential, number: 1)[0]
+        == "Potential deadlock 1 (lock order, it has happened: deadlock 1): mutex \"A\" → mutex \"B\" → mutex \"A\"")
+    #expect(!TextReport.render(analysis).contains("has not happened"))
+
+    // The same orders with nobody stuck: only predicted.
+    var calm = SnapshotBuilder()
+    calm.mutex(10, "A")
+    calm.mutex(11, "B")
+    calm.running(2, "one")
+    var quiet = calm.snapshot
+    quiet.lockOrder = snapshot.lockOrder
+    #expect(Analysis(quiet).potentialDeadlocks.first?.happening == nil)
+  }
+
   @Test func aConsistentOrderIsNotADeadlock() {
     let edges = [
       LockOrderEdge(from: a, to: b, task: 2), LockOrderEdge(from: b, to: c, task: 3),

@@ -62,6 +62,14 @@ enum Header {
       role = .good
       text = " No deadlock."
     }
+    // Predicted deadlocks that have not happened: easy to miss unless the header says so.
+    let predicted = analysis.potentialDeadlocks.filter { $0.happening == nil }.count
+    if predicted > 0 {
+      let note = "  \(predicted) potential deadlock\(predicted == 1 ? "" : "s") from lock order [4]"
+      let x = screen.put(text.fitted(to: rect.width, glyphs: glyphs), column: rect.column, row: rect.row, role: role)
+      screen.put(note.fitted(to: max(0, rect.width - x), glyphs: glyphs), column: x, row: rect.row, role: role == .good ? .warning : role)
+      return
+    }
     if role != .good { screen.paint(row: rect.row, role: role) }
     screen.put(text.fitted(to: rect.width, glyphs: glyphs), column: rect.column, row: rect.row, role: role)
 

@@ -19,7 +19,7 @@ enum LockOrderView {
     }
     for (index, cycle) in potential.enumerated() {
       let description = TextReport.describe(cycle, number: index + 1)
-      lines.append(ViewLine(description[0], .warning))
+      lines.append(ViewLine(description[0], cycle.happening == nil ? .warning : .deadlock))
       for (edge, text) in zip(cycle.edges, description.dropFirst()) {
         lines.append(ViewLine(text, subject: .task(edge.task)))
       }
