@@ -13,6 +13,19 @@ enum Status {
   static let clean: Int32 = 0
   static let failure: Int32 = 1
   static let deadlock: Int32 = 3
+  /// No deadlock was found, but the facts a verdict needs were hidden (permissions).
+  static let unknown: Int32 = 4
+}
+
+extension Analysis {
+  /// The documented exit status of a report.
+  var exitStatus: Int32 {
+    switch verdict {
+    case .deadlock: Status.deadlock
+    case .noDeadlock: Status.clean
+    case .unknown: Status.unknown
+    }
+  }
 }
 
 /// A failure to report as `deadtop: <message>` with exit status 1.
@@ -87,8 +100,9 @@ struct DeadtopCommand: ParsableCommand {
       (all options: deadtop attach --help)
 
       --attach opens the live view; --once prints one report. Exit status: 0 no deadlock, \
-      3 a deadlock was found, 1 an error (no such process, permission denied, stale or \
-      unreadable segment, bad arguments).
+      3 a deadlock was found, 4 the verdict is unknown (the facts it needs were hidden: \
+      permissions), 1 an error (no such process, permission denied, stale or unreadable \
+      segment, bad arguments).
       """,
     subcommands: [AttachCommand.self, ListCommand.self, DemoCommand.self, ScenarioCommand.self],
     defaultSubcommand: AttachCommand.self)
@@ -154,7 +168,7 @@ struct AttachCommand: ParsableCommand {
     }
     let analysis = stacks ? try Attach.analysisWithStacks(of: pid) : try Attach.analysis(of: pid)
     Output.standardOutput(report.render(analysis))
-    if !analysis.deadlocks.isEmpty { throw ExitCode(Status.deadlock) }
+    if analysis.exitStatus != Status.clean { throw ExitCode(analysis.exitStatus) }
   }
 
 }
@@ -173,7 +187,9 @@ extension DeadtopCommand {
       Glibc.exit(Status.failure)
     } catch {
       let code = exitCode(for: error)
-      if code == .success || code.rawValue == Status.deadlock { exit(withError: error) }
+      if code == .success || code.rawValue == Status.deadlock || code.rawValue == Status.unknown {
+        exit(withError: error)
+      }
       // A usage error is one line too, pointing at the help instead of printing it.
       let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
       Output.standardError("deadtop: \(message) (see 'deadtop --help')\n")

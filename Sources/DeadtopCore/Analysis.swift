@@ -32,6 +32,19 @@ public struct Analysis: Sendable {
   public internal(set) var deadlocked: Set<TaskID>
   public internal(set) var deadlocks: [Deadlock]
 
+  /// What may be said of the process. A deadlock found is a deadlock even when some facts
+  /// are hidden; but without a finding, hidden facts leave the verdict unknown.
+  public enum Verdict: String, Sendable {
+    case deadlock
+    case noDeadlock = "no-deadlock"
+    case unknown
+  }
+
+  public var verdict: Verdict {
+    if !deadlocks.isEmpty { return .deadlock }
+    return snapshot.hiddenFacts.isEmpty ? .noDeadlock : .unknown
+  }
+
   /// Go's "all goroutines are asleep": every live task is deadlocked.
   public var isGlobal: Bool { liveTaskCount > 0 && deadlocked.count == liveTaskCount }
   public let liveTaskCount: Int

@@ -13,6 +13,9 @@ public struct Snapshot: Sendable, Equatable {
   public var counters: Counters
   /// Things a reader should know: a full table, slots that could not be read.
   public var warnings: [String]
+  /// Facts a verdict needs that the source could not see (lock owners behind a
+  /// permission, what threads wait on): with any, "no deadlock" cannot be said.
+  public var hiddenFacts: [String] = []
   /// Every order in which some task took two lock classes (runtime only).
   public var lockOrder: [LockOrderEdge] = []
   /// The sampler's records, oldest first (runtime only).

@@ -56,6 +56,12 @@ public enum TextReport {
   public static func verdict(_ analysis: Analysis) -> [String] {
     let count = analysis.deadlocks.count
     let potential = analysis.potentialDeadlocks.count
+    if analysis.verdict == .unknown {
+      return [
+        "Verdict unknown: deadtop could not see what it needs to tell ("
+          + analysis.snapshot.hiddenFacts.joined(separator: "; ") + ")."
+      ]
+    }
     guard count > 0 else {
       return potential == 0
         ? ["No deadlock found."]

@@ -50,6 +50,7 @@ public final class ProcSource: SnapshotSource {
     if memory == nil { permissionProblems.insert(Self.memoryProblem(pid)) }
 
     var threads: [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?)] = []
+    var hiddenSyscalls = false
     for tid in tids {
       let base = "\(root)/task/\(tid)"
       guard let stat = readText("\(base)/stat") else { continue }  // it just exited
@@ -62,6 +63,7 @@ public final class ProcSource: SnapshotSource {
       let syscallText = readText("\(base)/syscall")
       if syscallText == nil && (errno == EACCES || errno == EPERM) {
         permissionProblems.insert(Self.syscallProblem(pid))
+        hiddenSyscalls = true
       }
       let syscall = syscallText.flatMap(Syscall.init)
       threads.append((tid, Self.threadName(inStat: stat) ?? "thread \(tid)", state, cpu, syscall))
@@ -134,11 +136,18 @@ public final class ProcSource: SnapshotSource {
         name: thread.tid == pid ? "\(thread.name) (main)" : thread.name,
         state: state, wait: wait, holds: holds[thread.tid] ?? [], detail: detail, cpuSeconds: thread.cpu)
     }
-    return Snapshot(
+    var snapshot = Snapshot(
       process: ProcessSummary(
         pid: pid, name: processName, source: .proc, startedAtNanoseconds: Self.startedAt(ticks: startTime)),
       takenAtNanoseconds: now, tasks: tasks, resources: resources.values.sorted { $0.id < $1.id },
       warnings: permissionProblems.sorted())
+    // A verdict needs what sleeping threads wait on, and, for a lock wait, its owner.
+    let sleeping = threads.contains { $0.state == "S" || $0.state == "D" }
+    if hiddenSyscalls && sleeping { snapshot.hiddenFacts.append("what its threads wait on") }
+    if memory == nil && waits.values.contains(where: { $0.kind == .futex || $0.kind == .mutex }) {
+      snapshot.hiddenFacts.append("who holds the locks its threads wait for")
+    }
+    return snapshot
   }
 
   // MARK: /proc helpers

@@ -49,6 +49,10 @@ public enum JSONReport {
     public var acquisitions: UInt64
     public var contended: UInt64
     public var blocks: UInt64
+    /// `deadlock`, `no-deadlock`, or `unknown` (facts the verdict needs were hidden).
+    public var verdict: String?
+    /// What the source could not see, when the verdict is unknown or may miss something.
+    public var hiddenFacts: [String]?
   }
 
   public struct Site: Codable, Equatable, Sendable {
@@ -223,7 +227,9 @@ public enum JSONReport {
         blocked: snapshot.taskCount(.blocked),
         ended: snapshot.taskCount(.ended), deadlockedTasks: analysis.deadlocked.count,
         global: analysis.isGlobal, acquisitions: snapshot.counters.acquisitions,
-        contended: snapshot.counters.contended, blocks: snapshot.counters.blocks),
+        contended: snapshot.counters.contended, blocks: snapshot.counters.blocks,
+        verdict: analysis.verdict.rawValue,
+        hiddenFacts: snapshot.hiddenFacts.isEmpty ? nil : snapshot.hiddenFacts),
       deadlocks: analysis.deadlocks.enumerated().map { index, deadlock in
         entry(deadlock, number: index + 1, in: analysis)
       },

@@ -106,7 +106,8 @@ extension SegmentDecoder {
     let kind: ResourceInfo.Kind = key & DT_CLASS_RWMUTEX != 0 ? .rwMutex : .mutex
     let reference = key & DT_CLASS_REFERENCE
     if key & DT_CLASS_BY_SITE != 0 {
-      return LockClass(key: key, kind: kind, identity: site(reference).map { .createdAt($0) } ?? .unknown(reference))
+      return LockClass(
+        key: key, kind: kind, identity: site(reference).map { .createdAt($0) } ?? .unknown(reference))
     }
     return LockClass(
       key: key, kind: kind,

@@ -39,7 +39,8 @@ import Testing
     #expect(potential.happening == 1)
     #expect(
       TextReport.describe(potential, number: 1)[0]
-        == "Potential deadlock 1 (lock order, it has happened: deadlock 1): mutex \"A\" → mutex \"B\" → mutex \"A\"")
+        == "Potential deadlock 1 (lock order, it has happened: deadlock 1): mutex \"A\" → mutex \"B\" → mutex \"A\""
+    )
     #expect(!TextReport.render(analysis).contains("has not happened"))
 
     // The same orders with nobody stuck: only predicted.

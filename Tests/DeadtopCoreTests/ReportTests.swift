@@ -87,6 +87,28 @@ import Testing
     #expect(!dot.contains("r0"), "no phantom node for the select's empty target")
   }
 
+  @Test func hiddenFactsMakeTheVerdictUnknownNotClean() {
+    var process = SnapshotBuilder()
+    process.running(1, "main")
+    var snapshot = process.snapshot
+    #expect(Analysis(snapshot).verdict == .noDeadlock)
+    snapshot.hiddenFacts = ["what its threads wait on"]
+    let analysis = Analysis(snapshot)
+    #expect(analysis.verdict == .unknown)
+    #expect(
+      TextReport.verdict(analysis) == [
+        "Verdict unknown: deadtop could not see what it needs to tell (what its threads wait on)."
+      ])
+    #expect(!TextReport.render(analysis).contains("No deadlock"))
+    // A deadlock that is seen is a deadlock, whatever else is hidden.
+    var stuck = SnapshotBuilder()
+    let lock = stuck.mutex(10, "A")
+    stuck.blocked(1, "one", on: .mutex, .resource(lock), holds: [holding(lock)])
+    var seen = stuck.snapshot
+    seen.hiddenFacts = ["who holds the locks its threads wait for"]
+    #expect(Analysis(seen).verdict == .deadlock)
+  }
+
   @Test func durationsAreShort() {
     #expect(formatDuration(0.1234) == "123ms")
     #expect(formatDuration(3.21) == "3.2s")

@@ -208,8 +208,10 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     var snapshot = bankAnalysis().snapshot
     snapshot.tasks = snapshot.tasks.filter { $0.state != .blocked }
     snapshot.lockOrder = [
-      LockOrderEdge(from: LockClass(key: 1, name: "inventory"), to: LockClass(key: 2, name: "pricing"), task: 2),
-      LockOrderEdge(from: LockClass(key: 2, name: "pricing"), to: LockClass(key: 1, name: "inventory"), task: 3),
+      LockOrderEdge(
+        from: LockClass(key: 1, name: "inventory"), to: LockClass(key: 2, name: "pricing"), task: 2),
+      LockOrderEdge(
+        from: LockClass(key: 2, name: "pricing"), to: LockClass(key: 1, name: "inventory"), task: 3),
     ]
     let screen = render(of: Analysis(snapshot))
     #expect(screen.line(2) == " No deadlock.  1 potential deadlock from lock order [4]")

@@ -125,10 +125,20 @@ struct ProcEndToEndTests {
   func withoutPermissionItSaysWhatIsMissingAndShowsWhatItCan() throws {
     let program = try CProgram("abba")
     let outcome = try run(Binaries.deadtop, ["--attach", "\(program.pid)", "--once"], as: "65534")
-    #expect(outcome.status == 0, "stdout: \(outcome.output) stderr: \(outcome.error)")
+    // Deadlocked, but the waits are hidden: never "No deadlock found", never status 0.
+    #expect(outcome.status == 4, "stdout: \(outcome.output) stderr: \(outcome.error)")
+    #expect(!outcome.output.contains("No deadlock"))
+    #expect(
+      outcome.output.contains(
+        "Verdict unknown: deadtop could not see what it needs to tell (what its threads wait on)."))
     #expect(outcome.output.contains("task \(program.pid) \"abba (main)\""))
     #expect(outcome.output.contains("transfer"))
     #expect(outcome.output.contains("syscall, so waits are unknown: run deadtop as root"))
     #expect(outcome.output.contains("ptrace_scope"))
+    let json = try run(Binaries.deadtop, ["--attach", "\(program.pid)", "--once", "--json"], as: "65534")
+    #expect(json.status == 4)
+    let document = try report(json)
+    #expect(document.summary.verdict == "unknown")
+    #expect(document.summary.hiddenFacts == ["what its threads wait on"])
   }
 }

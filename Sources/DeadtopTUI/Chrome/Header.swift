@@ -46,7 +46,12 @@ enum Header {
     let glyphs = frame.glyphs
     let role: Role
     let text: String
-    if !analysis.deadlocks.isEmpty {
+    if analysis.verdict == .unknown {
+      role = .warning
+      text =
+        " Verdict unknown: cannot see " + analysis.snapshot.hiddenFacts.joined(separator: ", ")
+        + " (permissions)"
+    } else if !analysis.deadlocks.isEmpty {
       role = .banner
       let certain = analysis.deadlocks.filter { $0.certainty == .certain }.count
       let likely = analysis.deadlocks.count - certain
@@ -66,8 +71,11 @@ enum Header {
     let predicted = analysis.potentialDeadlocks.filter { $0.happening == nil }.count
     if predicted > 0 {
       let note = "  \(predicted) potential deadlock\(predicted == 1 ? "" : "s") from lock order [4]"
-      let x = screen.put(text.fitted(to: rect.width, glyphs: glyphs), column: rect.column, row: rect.row, role: role)
-      screen.put(note.fitted(to: max(0, rect.width - x), glyphs: glyphs), column: x, row: rect.row, role: role == .good ? .warning : role)
+      let x = screen.put(
+        text.fitted(to: rect.width, glyphs: glyphs), column: rect.column, row: rect.row, role: role)
+      screen.put(
+        note.fitted(to: max(0, rect.width - x), glyphs: glyphs), column: x, row: rect.row,
+        role: role == .good ? .warning : role)
       return
     }
     if role != .good { screen.paint(row: rect.row, role: role) }
