@@ -56,6 +56,33 @@ extension Snapshot {
     }
   }
 
+  /// A wait in a table cell: `lock "B"`, `recv "pongs"`, `wait "players"`, `join "worker"`.
+  /// The verb says the primitive (the resource's kind is in the details).
+  public func describeBriefly(wait: Wait) -> String {
+    func quoted(_ id: ResourceID) -> String { resource(id)?.name.map { "\"\($0)\"" } ?? "#\(id)" }
+    switch wait.target {
+    case .task(let id): return "join \"\(name(task: id))\""
+    case .resource(let id):
+      switch wait.kind {
+      case .mutex: return "lock \(quoted(id))"
+      case .readLock: return "read-lock \(quoted(id))"
+      case .writeLock: return "write-lock \(quoted(id))"
+      case .join: return "join \(quoted(id))"
+      case .futex: return "futex \(quoted(id))"
+      case .send: return "send \(quoted(id))"
+      case .receive: return (wait.iterating ? "range " : "recv ") + quoted(id)
+      case .select:
+        return "select "
+          + wait.cases.map { ($0.operation == .send ? "send " : "recv ") + quoted($0.resource) }
+          .joined(separator: ", ")
+      case .waitGroup: return "wait \(quoted(id))"
+      case .cond: return "cond-wait \(quoted(id))"
+      case .semaphore: return "acquire \(quoted(id))"
+      case .sleep: return "sleep"
+      }
+    }
+  }
+
   /// `channel "jobs" 2/4 closed, used by task 2 "producer"`: a channel's or other
   /// primitive's state in a few words.
   public func describeState(of resource: ResourceInfo) -> String? {

@@ -153,6 +153,33 @@ public enum TextReport {
     return text
   }
 
+  /// Who must act for `task` to go on, in a few words for a table: `pay-bob-alice`,
+  /// `queued writer updater`, `members ping, pong`, `ping or main`, `any running task`.
+  public static func blockedBy(_ task: TaskID, in analysis: Analysis) -> String {
+    let snapshot = analysis.snapshot
+    guard let requirement = analysis.requirements[task] else { return "" }
+    if requirement.mode == .anyTask { return "any running task" }
+    var owners: [String] = []
+    var queued: [String] = []
+    var members: [String] = []
+    var users: [String] = []
+    for other in requirement.tasks {
+      let name = snapshot.name(task: other)
+      switch analysis.edge(from: task, to: other) {
+      case .holds?, .joins?: owners.append(name)
+      case .queuedWriter?: queued.append(name)
+      case .member?: members.append(name)
+      case .mayUse?, nil: users.append(name)
+      }
+    }
+    var parts: [String] = []
+    if !owners.isEmpty { parts.append(owners.joined(separator: ", ")) }
+    if !queued.isEmpty { parts.append("queued writer " + queued.joined(separator: ", ")) }
+    if !members.isEmpty { parts.append("members " + members.joined(separator: ", ")) }
+    if !users.isEmpty { parts.append(users.joined(separator: " or ")) }
+    return parts.joined(separator: "; ")
+  }
+
   static func describe(resource: ResourceInfo, in analysis: Analysis) -> String {
     let snapshot = analysis.snapshot
     var line = "  \(snapshot.label(resource: resource.id))"

@@ -19,16 +19,21 @@ import Testing
 
   @Test func theTasksTableAt80x24() {
     let screen = render(width: 80, height: 24)
+    // Who it waits for and where come before what it holds (left to the details pane).
     #expect(
-      lines(screen, 4..<12) == [
-        "  ID▼  NAME           STATE   FOR    WAITING FOR               HOLDS",
-        "  1    main           running",
-        "✖ 2    pay-alice-bob  blocked 3.0s   lock mutex \"account-bob\"… mutex \"account-…",
-        "✖ 3    pay-bob-alice  blocked 3.0s   lock mutex \"account-alic… mutex \"account-…",
-        "  4    auditor        running                                  rwmutex \"ledger…",
-        "  5    reporter       blocked 9.0s   write-lock rwmutex \"ledg…",
-        "  6    old-worker     ended",
-        "",
+      lines(screen, 4..<16) == [
+        " ID▼ NAME          STATE   FOR   WAITS FOR            BLOCKED BY    SITE",
+        " 1   main          running",
+        "✖2   pay-alice-bob blocked 3.0s  lock \"account-bob\"   pay-bob-alice Transfer:23",
+        "✖3   pay-bob-alice blocked 3.0s  lock \"account-alice\" pay-alice-bob Transfer:23",
+        " 4   auditor       running",
+        " 5   reporter      blocked 9.0s  write-lock \"ledger\"  auditor       Transfer:40",
+        " 6   old-worker    ended",
+        "── selected (Enter for all) ────────────────────────────────────────────────────",
+        " task 1 \"main\"",
+        "   state:   running",
+        "   thread:  tid 500",
+        "   started: 1m40s ago",
       ])
   }
 
@@ -36,14 +41,66 @@ import Testing
     let screen = render(width: 120, height: 40)
     #expect(
       lines(screen, 4..<11) == [
-        "  ID▼  TID     NAME             STATE   FOR    WAITING FOR                       HOLDS               SITE",
-        "  1    500     main             running",
-        "✖ 2    501     pay-alice-bob    blocked 3.0s   lock mutex \"account-bob\", held b… mutex \"account-ali… Transfer.swift:23",
-        "✖ 3    502     pay-bob-alice    blocked 3.0s   lock mutex \"account-alice\", held… mutex \"account-bob\" Transfer.swift:23",
-        "  4    503     auditor          running                                          rwmutex \"ledger\" (…",
-        "  5    504     reporter         blocked 9.0s   write-lock rwmutex \"ledger\", hel…                     Transfer.swift:40",
-        "  6    505     old-worker       ended",
+        " ID▼ TID  NAME             STATE   FOR    WAITS FOR             BLOCKED BY    SITE                   HOLDS",
+        " 1   500  main             running",
+        "✖2   501  pay-alice-bob    blocked 3.0s   lock \"account-bob\"    pay-bob-alice Transfer.swift:23      \"account-alice\"",
+        "✖3   502  pay-bob-alice    blocked 3.0s   lock \"account-alice\"  pay-alice-bob Transfer.swift:23      \"account-bob\"",
+        " 4   503  auditor          running                                                                   \"ledger\" (read)",
+        " 5   504  reporter         blocked 9.0s   write-lock \"ledger\"   auditor       Transfer.swift:40",
+        " 6   505  old-worker       ended",
       ])
+  }
+
+  @Test func theDetailsPaneFollowsTheSelection() {
+    var state = AppState()
+    state.selection[.tasks] = 1
+    let screen = render(state, width: 80, height: 24)
+    #expect(
+      screen.line(11) == "── selected (Enter for all) ────────────────────────────────────────────────────")
+    #expect(screen.line(12) == " task 2 \"pay-alice-bob\"")
+    #expect(
+      screen.line(13).hasPrefix("   waiting: lock mutex \"account-bob\" at Bank/Transfer.swift:23 in move()"))
+    // Too many rows for a pane: none is drawn.
+    #expect(render(state, width: 80, height: 14).text.contains("selected (Enter for all)") == false)
+  }
+
+  @Test func idsAndSitesAreNeverCutWhereTheyMatter() {
+    // A /proc process: thread ids of seven digits, locks named by their futex address.
+    let snapshot = Snapshot(
+      process: ProcessSummary(pid: 2_424_242, name: "service", source: .proc), takenAtNanoseconds: 10,
+      tasks: [
+        TaskInfo(
+          id: 2_424_242, osThreadID: 2_424_242, name: "service (main)", state: .blocked,
+          wait: Wait(
+            kind: .mutex, target: .resource(0x7f3a_1000_2040), sinceNanoseconds: 1, sequence: 1,
+            site: CallSite(
+              file: "Sources/VeryLongModuleName/SomeDeeplyNestedFile.swift", line: 1234, function: ""))),
+        TaskInfo(
+          id: 2_424_250, osThreadID: 2_424_250, name: "worker", state: .running,
+          holds: [Hold(resource: 0x7f3a_1000_2040, mode: .exclusive)]),
+      ],
+      resources: [ResourceInfo(id: 0x7f3a_1000_2040, kind: .mutex, name: "queue_lock")])
+    let tasks = render(of: Analysis(snapshot), width: 80, height: 24)
+    #expect(tasks.line(5).hasPrefix(" 2424242 "))
+    #expect(tasks.line(5).hasSuffix("…File:1234"), "the site keeps its line: \(tasks.line(5))")
+    var state = AppState()
+    state.view = .resources
+    let resources = render(state, of: Analysis(snapshot), width: 80, height: 24)
+    #expect(resources.line(5).hasPrefix(" 0x7f3a10002040 mutex"))
+  }
+
+  @Test func theKeyBarAlwaysKeepsQuit() {
+    let commands = [
+      HostCommand(key: "m", label: "Menu", help: ""), HostCommand(key: "r", label: "Restart", help: ""),
+      HostCommand(key: "f", label: "Fixed", help: ""),
+    ]
+    let frame = Frame(analysis: bankAnalysis(), commands: commands)
+    #expect(
+      Renderer.render(AppState(), frame, width: 80, height: 24).line(23)
+        == "F1Help EnterDetails /Filter <>Sort SpcPause tTheme mMenu rRestart fFixed qQuit")
+    #expect(
+      Renderer.render(AppState(), frame, width: 40, height: 24).line(23)
+        == "F1Help EnterDetails mMenu fFixed qQuit")
   }
 
   @Test func theDeadlocksViewAt80x24AndWhatEnterOpensOnEachLine() {

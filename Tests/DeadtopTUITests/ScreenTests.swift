@@ -84,7 +84,8 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     #expect(screen.line(4).contains("NAME"))
     let alice = try #require(row(screen, containing: "pay-alice-bob"))
     #expect(screen.line(alice).hasPrefix("✖"))
-    #expect(screen.line(alice).contains("lock mutex \"account-bob\""))
+    #expect(screen.line(alice).contains("lock \"account-bob\""))
+    #expect(screen.line(alice).contains("pay-bob-alice"), "who it waits for")
     #expect(screen.role(ofRow: alice) == .deadlock)
     let reporter = try #require(row(screen, containing: "reporter"))
     #expect(screen.role(ofRow: reporter) == .warning, "a 9 s wait is long")
@@ -92,10 +93,12 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     #expect(screen.role(ofRow: ended) == .ended)
     // The first row is selected.
     #expect(screen.role(ofRow: 5) == .selected)
+    #expect(screen.line(4).contains("BLOCKED BY"))
     #expect(screen.line(size.1 - 1).hasPrefix("F1Help EnterDetails"))
     if size.0 >= 100 {
       #expect(screen.line(4).contains("TID"))
       #expect(screen.line(alice).contains("Transfer.swift:23"))
+      #expect(screen.line(alice).contains("\"account-alice\""), "what it holds")
     }
   }
 
@@ -181,7 +184,7 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     let screen = render(state, width: 120, height: 40, glyphs: .ascii)
     #expect(screen.text.contains("[pay-alice-bob] -wants-> mutex \"account-bob\""))
     #expect(!screen.text.unicodeScalars.contains { $0.value > 127 })
-    #expect(render(width: 120, height: 40, glyphs: .ascii).text.contains("X 2"))
+    #expect(render(width: 120, height: 40, glyphs: .ascii).text.contains("X2 "))
   }
 
   @Test func theHelpListsEveryKey() {

@@ -45,7 +45,7 @@ struct LiveViewEndToEndTests {
     let session = try TmuxSession("\(Binaries.deadtop.path) demo philosophers")
     let first = try session.waitFor("DEADLOCK: 1 found (1 certain), 6 tasks stuck")
     #expect(first.contains("demo: philosophers"))
-    #expect(first.contains("✖ 2"))
+    #expect(first.contains("✖2 "))
     // The child's pid is in the header: "deadtop (pid N)".
     let header = first.split(separator: "\n").first ?? ""
     let pid = Int32(header.split(separator: "(pid ").last?.prefix { $0.isNumber } ?? "") ?? 0

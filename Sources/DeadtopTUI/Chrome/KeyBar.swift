@@ -16,12 +16,27 @@ enum KeyBar {
         row: messageRect.row, role: role)
     }
     var x = keysRect.column
-    for (key, label) in keys(state, frame) {
-      let keyText = glyphs.isASCII ? key.replacingOccurrences(of: "↑↓", with: "Up/Dn") : key
-      guard x + keyText.count + label.count + 1 <= keysRect.width else { break }
-      x = screen.put(keyText, column: x, row: keysRect.row, role: .keyName)
+    let keys = fitting(keys(state, frame), width: keysRect.width, glyphs: glyphs)
+    for (key, label) in keys {
+      x = screen.put(key, column: x, row: keysRect.row, role: .keyName)
       x = screen.put(label + " ", column: x, row: keysRect.row, role: .keyLabel)
     }
+  }
+
+  /// The keys in their order, leaving out the least needed until they fit: Quit and Help
+  /// always stay, then Details, the host's keys, Filter, Sort, Pause, Theme, Export.
+  static func fitting(_ keys: [(String, String)], width: Int, glyphs: Glyphs) -> [(String, String)] {
+    var shown = keys.map {
+      (glyphs.isASCII ? $0.0.replacingOccurrences(of: "↑↓", with: "Up/Dn") : $0.0, $0.1)
+    }
+    let dropOrder = [
+      "Export", "Theme", "Pause", "Sort", "Filter", "Move", "Restart", "Fixed", "Menu", "Details",
+    ]
+    func length(_ keys: [(String, String)]) -> Int { keys.reduce(0) { $0 + $1.0.count + $1.1.count + 1 } }
+    for label in dropOrder where length(shown) > width {
+      shown.removeAll { $0.1 == label }
+    }
+    return shown
   }
 
   static func keys(_ state: AppState, _ frame: Frame) -> [(String, String)] {

@@ -5,6 +5,8 @@ import DeadtopCore
 enum ResourcesView {
   struct Row: Sendable, Equatable {
     var id: ResourceID
+    /// The id as a person reads it: a /proc lock is its futex's address, in hex.
+    var displayID: String
     var kind: String
     var name: String
     /// "free", "held", or a channel's buffer fill and closed, a WaitGroup's counter, a
@@ -21,7 +23,7 @@ enum ResourcesView {
     var contended: UInt64
     var waitedSeconds: Double
 
-    var searchText: String { "\(id) \(kind) \(name) \(state) \(holders) \(waiters) \(site)" }
+    var searchText: String { "\(displayID) \(kind) \(name) \(state) \(holders) \(waiters) \(site)" }
   }
 
   static func content(_ context: ViewContext) -> ViewContent {
@@ -29,14 +31,21 @@ enum ResourcesView {
     // Narrow screens fold the state into the holders column (a lock's holders, or a
     // channel's buffer, a WaitGroup's counter) and leave out the creation site.
     let narrow = context.width < 100
+    // The deadlock marker leads the id: `✖10`.
+    let idWidth = TableView.idWidth(
+      " ID", largest: " " + (rows.map(\.displayID).max { $0.count < $1.count } ?? ""))
     let columns = TableView.columns(
-      fixed: [(" ", 1, nil), ("ID", 4, .id), ("KIND", 9, .state), ("NAME", 16, .name)],
-      flexible: narrow
-        ? [("HOLDERS", 3, .holds), ("WAITERS", 3, nil), ("WAITED", 1, .wait)]
-        : [
-          ("STATE", 3, nil), ("HOLDERS", 3, .holds), ("WAITERS", 3, nil), ("WAITED", 1, .wait),
-          ("CREATED AT", 2, nil),
-        ],
+      [
+        TableView.Spec(" ID", idWidth, .id), TableView.Spec("KIND", 9, .state),
+        TableView.Spec("NAME", 16, .name),
+      ]
+        + (narrow
+          ? [.share("HOLDERS", 3, .holds), .share("WAITERS", 3), .share("WAITED", 1, .wait)]
+          : [
+            .share("STATE", 3), .share("HOLDERS", 3, .holds), .share("WAITERS", 3),
+            .share("WAITED", 1, .wait),
+            .share("CREATED AT", 2, cutsFromLeft: true),
+          ]),
       width: context.width)
     let filter = context.state.filter
     return .table(
@@ -46,13 +55,17 @@ enum ResourcesView {
           let row = rows[position]
           let waited = row.contended == 0 ? "" : "\(formatDuration(row.waitedSeconds)) (\(row.contended))"
           let cells =
-            [row.inDeadlock ? context.glyphs.marker : " ", "\(row.id)", row.kind, row.name]
+            [(row.inDeadlock ? context.glyphs.marker : " ") + row.displayID, row.kind, row.name]
             + (narrow ? [row.holders.isEmpty ? row.state : row.holders] : [row.state, row.holders])
             + [row.waiters, waited] + (narrow ? [] : [row.site])
           return TableRow(
             cells: cells, role: row.inDeadlock ? .deadlock : .normal, subject: .resource(row.id))
         },
-        empty: filter.isEmpty ? "No resources." : "No resource matches /\(filter)"))
+        empty: filter.isEmpty ? "No resources." : "No resource matches /\(filter)",
+        preview: { subject in
+          guard case .resource(let id) = subject else { return [] }
+          return DetailView.resource(id, context)
+        }))
   }
 
   static func rows(_ analysis: Analysis, state: AppState) -> [Row] {
@@ -67,7 +80,10 @@ enum ResourcesView {
         ? resource.users.map { snapshot.name(task: $0) }
         : holders.map { snapshot.name(task: $0.task) + ($0.hold.mode == .shared ? " (read)" : "") }
       return Row(
-        id: resource.id, kind: resource.kind.rawValue, name: snapshot.name(resource: resource.id),
+        id: resource.id,
+        displayID: snapshot.process.source == .proc
+          ? "0x" + String(resource.id, radix: 16) : "\(resource.id)",
+        kind: resource.kind.rawValue, name: snapshot.name(resource: resource.id),
         state: snapshot.describeState(of: resource) ?? (holders.isEmpty ? "free" : "held"),
         holders: owners.joined(separator: ", "), holderCount: owners.count,
         waiters: waiters.map { snapshot.name(task: $0) }.joined(separator: ", "), waiterCount: waiters.count,

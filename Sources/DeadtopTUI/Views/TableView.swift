@@ -44,30 +44,66 @@ enum TableView {
     return keyed.map(\.item)
   }
 
-  /// Fixed columns keep their width; flexible ones share what is left, in proportion.
-  static func columns(
-    fixed: [(String, Int, SortColumn?)], flexible: [(String, Int, SortColumn?)], width: Int
-  ) -> [Table.Column] {
-    let used = fixed.reduce(0) { $0 + $1.1 + 1 }
-    let left = max(0, width - used)
-    let shares = flexible.reduce(0) { $0 + $1.1 }
-    var columns = fixed.map { Table.Column(title: $0.0, width: $0.1, sort: $0.2) }
-    var given = 0
-    for (index, column) in flexible.enumerated() {
-      let share =
-        index == flexible.count - 1 ? max(0, left - given - flexible.count) : left * column.1 / max(1, shares)
-      given += share
-      columns.append(Table.Column(title: column.0, width: share, sort: column.2))
+  /// A column: its title, its width (fixed) or its share of what the fixed ones leave
+  /// (flexible), its sort key, and whether it keeps the end of its text.
+  struct Spec {
+    let title: String
+    let size: Int
+    let sort: SortColumn?
+    var cutsFromLeft = false
+    var flexible = false
+
+    init(_ title: String, _ size: Int, _ sort: SortColumn? = nil, cutsFromLeft: Bool = false) {
+      self.title = title
+      self.size = size
+      self.sort = sort
+      self.cutsFromLeft = cutsFromLeft
     }
-    return columns
+
+    /// A flexible column with `share` of the width left.
+    static func share(_ title: String, _ share: Int, _ sort: SortColumn? = nil, cutsFromLeft: Bool = false)
+      -> Spec
+    {
+      var spec = Spec(title, share, sort, cutsFromLeft: cutsFromLeft)
+      spec.flexible = true
+      return spec
+    }
   }
 
-  /// Draws the column header on the rectangle's first row and the page of rows below it.
+  /// The columns in the order given: fixed ones keep their width, flexible ones share
+  /// what is left in proportion (the last takes the rest).
+  static func columns(_ specs: [Spec], width: Int) -> [Table.Column] {
+    let used = specs.filter { !$0.flexible }.reduce(0) { $0 + $1.size + 1 }
+    let flexibleCount = specs.filter(\.flexible).count
+    let left = max(0, width - used - flexibleCount)
+    let shares = specs.filter(\.flexible).reduce(0) { $0 + $1.size }
+    let lastFlexible = specs.lastIndex { $0.flexible }
+    var given = 0
+    return specs.indices.map { index in
+      let spec = specs[index]
+      var columnWidth = spec.size
+      if spec.flexible {
+        columnWidth = index == lastFlexible ? max(0, left - given) : left * spec.size / max(1, shares)
+        given += columnWidth
+      }
+      return Table.Column(
+        title: spec.title, width: columnWidth, sort: spec.sort, cutsFromLeft: spec.cutsFromLeft)
+    }
+  }
+
+  /// The width of an id column: its title or its longest id, whichever is wider.
+  static func idWidth(_ title: String, largest: String) -> Int { max(title.count + 1, largest.count) }
+
+  /// Rows the details pane needs at least to be worth drawing (a rule, a title, facts).
+  static let previewMinimum = 5
+
+  /// Draws the column header on the rectangle's first row, the page of rows below it,
+  /// and, when the rows leave enough free, the selected row's details under a rule.
   static func draw(
     _ table: Table, in rect: Rect, on screen: inout Screen, state: AppState, selection: Int, scroll: Int,
     glyphs: Glyphs
   ) -> Body.Placement {
-    let (headerRow, rows) = rect.split(top: 1)
+    let (headerRow, below) = rect.split(top: 1)
     screen.paint(row: headerRow.row, role: .columnHeader)
     var x = rect.column
     for column in table.columns {
@@ -75,6 +111,13 @@ enum TableView {
       if column.sort == state.sort { title += state.sortDescending ? glyphs.up : glyphs.down }
       screen.put(title, column: x, row: headerRow.row, role: .columnHeader, limit: column.width)
       x += column.width + 1
+    }
+    var rows = below
+    var pane: Rect?
+    if table.preview != nil, table.count > 0, below.height - table.count >= previewMinimum {
+      let split = below.split(top: table.count)
+      rows = split.top
+      pane = split.rest
     }
     let scrolling = Scrolling(
       count: table.count, page: rows.height, selection: selection, scroll: scroll, cursor: true)
@@ -89,8 +132,12 @@ enum TableView {
       let y = rows.row + offset
       var x = rect.column
       for (text, column) in zip(row.cells, table.columns) {
-        screen.put(
-          glyphs.plain(text).fitted(to: column.width, glyphs: glyphs), column: x, row: y, role: row.role)
+        let plain = glyphs.plain(text)
+        let fitted =
+          column.cutsFromLeft
+          ? plain.fittedFromLeft(to: column.width, ellipsis: glyphs.ellipsis)
+          : plain.fitted(to: column.width, glyphs: glyphs)
+        screen.put(fitted, column: x, row: y, role: row.role)
         x += column.width + 1
       }
       if position == scrolling.selected {
@@ -98,7 +145,25 @@ enum TableView {
         target = row.subject
       }
     }
+    if let pane, let target, let preview = table.preview {
+      drawPreview(preview(target), in: pane, on: &screen, glyphs: glyphs)
+    }
     return Body.Placement(scrolling: scrolling, target: target)
+  }
+
+  /// A rule, then the selected row's details, cut to the pane.
+  private static func drawPreview(_ lines: [ViewLine], in pane: Rect, on screen: inout Screen, glyphs: Glyphs)
+  {
+    let (rule, body) = pane.split(top: 1)
+    let label = " selected (Enter for all) "
+    let dashes = String(repeating: glyphs.horizontal, count: max(0, pane.width - label.count - 2))
+    screen.put(
+      glyphs.horizontal + glyphs.horizontal + label + dashes, column: pane.column, row: rule.row,
+      role: .border)
+    let wrapped = ViewContent.wrap(lines.map { ViewLine(glyphs.plain($0.text), $0.role) }, width: body.width)
+    for (offset, line) in wrapped.prefix(body.height).enumerated() {
+      screen.put(" " + line.text, column: body.column, row: body.row + offset, role: line.role)
+    }
   }
 }
 

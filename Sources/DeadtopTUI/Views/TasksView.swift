@@ -8,44 +8,66 @@ enum TasksView {
     var tid: String
     var name: String
     var state: String
+    /// What it waits for (`lock mutex "B"`), or the kernel's word for a /proc thread.
     var wait: String
+    /// Who must act first (`pay-bob-alice`): the point of the row.
+    var blockedBy: String
     var waitSeconds: Double?
     var holds: String
+    /// `LockScenarios.swift:23`: where it waits, or holds, or was spawned.
     var site: String
     var deadlocked: Bool
     var longWait: Bool
     var ended: Bool
 
-    var searchText: String { "\(id) \(tid) \(name) \(state) \(wait) \(holds) \(site)" }
+    var searchText: String { "\(id) \(tid) \(name) \(state) \(wait) \(blockedBy) \(holds) \(site)" }
   }
 
+  /// Columns by what matters: who it waits for and where, before what it holds (which
+  /// narrow screens leave to the details pane). Ids take the width they need.
   static func content(_ context: ViewContext) -> ViewContent {
     let analysis = context.analysis
+    let snapshot = context.snapshot
     let longWait = context.frame.longWaitSeconds
     let order = self.order(analysis, state: context.state, longWaitSeconds: longWait)
     let narrow = context.width < 100
-    var fixed: [(String, Int, SortColumn?)] = [(" ", 1, nil), ("ID", 4, .id)]
-    if !narrow { fixed.append(("TID", 7, nil)) }
-    fixed += [("NAME", narrow ? 14 : 16, .name), ("STATE", 7, .state), ("FOR", 6, .wait)]
-    let flexible: [(String, Int, SortColumn?)] =
-      narrow
-      ? [("WAITING FOR", 6, nil), ("HOLDS", 4, .holds)]
-      : [("WAITING FOR", 5, nil), ("HOLDS", 3, .holds), ("SITE", 3, nil)]
+    // The deadlock marker leads the id: `✖2`.
+    let idWidth = TableView.idWidth(" ID", largest: " \(snapshot.tasks.last?.id ?? 0)")
+    let tidWidth = TableView.idWidth("TID", largest: "\(snapshot.tasks.map(\.osThreadID).max() ?? 0)")
+    var specs = [TableView.Spec(" ID", idWidth, .id)]
+    if !narrow { specs.append(TableView.Spec("TID", tidWidth)) }
+    specs += [
+      TableView.Spec("NAME", narrow ? 13 : 16, .name), TableView.Spec("STATE", 7, .state),
+      TableView.Spec("FOR", narrow ? 5 : 6, .wait), TableView.Spec.share("WAITS FOR", narrow ? 6 : 5),
+      TableView.Spec.share("BLOCKED BY", narrow ? 4 : 3),
+    ]
+    // Wide, the site keeps room for `LockScenarios.swift:123`; narrow, it shares the
+    // width without the `.swift`, cut from the left so that the line number always shows.
+    specs.append(
+      narrow ? .share("SITE", 3, cutsFromLeft: true) : TableView.Spec("SITE", 22, cutsFromLeft: true))
+    if !narrow { specs.append(.share("HOLDS", 4, .holds)) }
     let filter = context.state.filter
     return .table(
       Table(
-        columns: TableView.columns(fixed: fixed, flexible: flexible, width: context.width),
-        count: order.count,
+        columns: TableView.columns(specs, width: context.width), count: order.count,
         row: { position in
           let row = Self.row(order[position], analysis, longWaitSeconds: longWait)
-          var cells = [row.deadlocked ? context.glyphs.marker : " ", "\(row.id)"]
+          var cells = [(row.deadlocked ? context.glyphs.marker : " ") + "\(row.id)"]
           if !narrow { cells.append(row.tid) }
-          cells += [row.name, row.state, row.waitSeconds.map(formatDuration) ?? "", row.wait, row.holds]
-          if !narrow { cells.append(row.site) }
+          cells += [row.name, row.state, row.waitSeconds.map(formatDuration) ?? ""]
+          cells += [
+            row.wait, row.blockedBy,
+            narrow ? row.site.replacingOccurrences(of: ".swift:", with: ":") : row.site,
+          ]
+          if !narrow { cells.append(row.holds) }
           let role: Role = row.deadlocked ? .deadlock : row.longWait ? .warning : row.ended ? .ended : .normal
           return TableRow(cells: cells, role: role, subject: .task(row.id))
         },
-        empty: filter.isEmpty ? "No tasks." : "No task matches /\(filter)"))
+        empty: filter.isEmpty ? "No tasks." : "No task matches /\(filter)",
+        preview: { subject in
+          guard case .task(let id) = subject else { return [] }
+          return DetailView.task(id, context)
+        }))
   }
 
   /// The tasks in the order and filter the state asks for. Sorting needs no wording;
@@ -83,23 +105,30 @@ enum TasksView {
     let snapshot = analysis.snapshot
     guard let task = snapshot.task(id) else {
       return Row(
-        id: id, tid: "-", name: "task \(id)", state: "gone", wait: "", waitSeconds: nil, holds: "", site: "",
-        deadlocked: false, longWait: false, ended: true)
+        id: id, tid: "-", name: "task \(id)", state: "gone", wait: "", blockedBy: "", waitSeconds: nil,
+        holds: "",
+        site: "", deadlocked: false, longWait: false, ended: true)
     }
     var wait = task.detail ?? ""
+    var blockedBy = ""
     var seconds: Double?
     if let current = task.wait {
-      wait = snapshot.describe(wait: current) + TextReport.blockers(of: task.id, in: analysis)
+      wait = snapshot.describeBriefly(wait: current)
+      blockedBy = TextReport.blockedBy(task.id, in: analysis)
       seconds = snapshot.seconds(since: current.sinceNanoseconds)
     }
     let holds =
-      task.holds.map { snapshot.describe(hold: $0) }
+      task.holds.map { hold in
+        snapshot.resource(hold.resource)?.name.map { "\"\($0)\"" + (hold.mode == .shared ? " (read)" : "") }
+          ?? snapshot.describe(hold: hold)
+      }
       + (task.unlistedHolds > 0 ? ["+\(task.unlistedHolds) more"] : [])
     let site = task.wait?.site ?? task.holds.last?.site ?? task.spawnSite
     let deadlocked = analysis.deadlocked.contains(task.id)
     return Row(
       id: task.id, tid: task.osThreadID == 0 ? "-" : "\(task.osThreadID)", name: task.name,
-      state: task.state.rawValue, wait: wait, waitSeconds: seconds, holds: holds.joined(separator: ", "),
+      state: task.state.rawValue, wait: wait, blockedBy: blockedBy, waitSeconds: seconds,
+      holds: holds.joined(separator: ", "),
       site: site.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "",
       deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
       ended: task.state == .ended)

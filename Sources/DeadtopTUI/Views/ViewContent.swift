@@ -39,6 +39,8 @@ struct Table {
     let title: String
     let width: Int
     let sort: SortColumn?
+    /// Paths keep their end (`…Scenarios.swift:23`): cut from the left.
+    var cutsFromLeft = false
   }
 
   var columns: [Column]
@@ -46,6 +48,8 @@ struct Table {
   var row: (Int) -> TableRow
   /// What the body says when there is no row.
   var empty: String
+  /// The selected row's details, drawn below the table in the rows it leaves free.
+  var preview: ((Subject) -> [ViewLine])? = nil
 }
 
 /// What a view shows in one frame, computed once: drawing, the row count for the keys
