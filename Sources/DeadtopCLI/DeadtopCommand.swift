@@ -234,8 +234,12 @@ enum Attach {
 }
 
 enum Output {
-  static func standardOutput(_ text: String) { write(text, to: 1) }
-  static func standardError(_ text: String) { write(text, to: 2) }
+  /// Text goes out in ASCII where the locale is not UTF-8 (`LANG=C`), as the live view draws.
+  static func standardOutput(_ text: String) { write(localeIsUTF8 ? text : text.foldedToASCII, to: 1) }
+  static func standardError(_ text: String) { write(localeIsUTF8 ? text : text.foldedToASCII, to: 2) }
+
+  /// Read once, the live view's way (the locale's character set).
+  private static let localeIsUTF8 = !prepareLocale().isASCII
 
   private static func write(_ text: String, to descriptor: Int32) {
     var bytes = Array(text.utf8)[...]

@@ -165,3 +165,6 @@ extension LockClass {
     }
   }
 }
+
+/// `1 task`, `3 tasks`.
+public func counted(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }

@@ -1,5 +1,25 @@
-/// Fitting text into columns, for every plain-text table (the live view, `deadtop list`).
+/// Fitting text into columns, for every plain-text table (the live view, `deadtop list`),
+/// and folding it to ASCII for a terminal without UTF-8.
 extension String {
+  /// The text with the Unicode the reports use spelled in ASCII (`→` as `->`), and any
+  /// other non-ASCII character as `?`: for a locale that is not UTF-8.
+  public var foldedToASCII: String {
+    var result = ""
+    for character in self {
+      switch character {
+      case "→": result += "->"
+      case "─": result += "-"
+      case "▶": result += ">"
+      case "✖": result += "X"
+      case "…": result += "~"
+      case "↑", "▲": result += "^"
+      case "↓", "▼": result += "v"
+      default: result.append(character.isASCII ? character : "?")
+      }
+    }
+    return result
+  }
+
   /// Cut to `width` characters, ending in `ellipsis` when cut.
   public func fitted(to width: Int, ellipsis: String = "…") -> String {
     guard width > 0 else { return "" }

@@ -49,7 +49,7 @@ public enum TextReport {
       }
     return
       "Process \(snapshot.process.pid) \"\(snapshot.process.name)\" via \(source), "
-      + "up \(formatDuration(snapshot.uptimeSeconds)): \(snapshot.tasks.count) tasks ("
+      + "up \(formatDuration(snapshot.uptimeSeconds)): \(counted(snapshot.tasks.count, "task")) ("
       + counts.joined(separator: ", ") + ")"
   }
 

@@ -79,19 +79,19 @@ public final class ProcSource: SnapshotSource {
       guard let syscall = thread.syscall else { continue }
       guard syscall.isFutexWait else {
         details[thread.tid] = syscall.describe()
+        if syscall.isSleep {
+          // A sleep ends by itself: shown as one, never deadlocked.
+          let episode = episode(of: WaitKey(tid: thread.tid, address: Self.sleepKey), now: now, seen: &seen)
+          waits[thread.tid] = Wait(
+            kind: .sleep, target: .resource(0), sinceNanoseconds: episode.since, sequence: episode.sequence)
+        }
         continue
       }
       let address = syscall.arguments[0]
       let resolution = FutexResolver.resolve(
         address: address, operation: syscall.arguments[1], expected: syscall.arguments[2],
         waiter: thread.tid, live: live, memory: memory)
-      let key = WaitKey(tid: thread.tid, address: address)
-      seen.insert(key)
-      if waitsSeen[key] == nil {
-        waitsSeen[key] = (now, nextSequence)
-        nextSequence += 1
-      }
-      let episode = waitsSeen[key]!
+      let episode = episode(of: WaitKey(tid: thread.tid, address: address), now: now, seen: &seen)
       let resourceID = address
       switch resolution {
       case .join(let joined):
@@ -148,6 +148,20 @@ public final class ProcSource: SnapshotSource {
       snapshot.hiddenFacts.append("who holds the locks its threads wait for")
     }
     return snapshot
+  }
+
+  /// A sleep's key among the waits seen (no futex has this address).
+  static let sleepKey = UInt64.max
+
+  /// When a wait was first seen and its episode number, the same while it lasts.
+  private func episode(of key: WaitKey, now: UInt64, seen: inout Set<WaitKey>) -> (
+    since: UInt64, sequence: UInt64
+  ) {
+    seen.insert(key)
+    if let known = waitsSeen[key] { return known }
+    waitsSeen[key] = (now, nextSequence)
+    nextSequence += 1
+    return waitsSeen[key]!
   }
 
   // MARK: /proc helpers
@@ -219,12 +233,17 @@ struct Syscall {
 
   init?(_ line: String) {
     let words = line.split { $0 == " " || $0 == "\n" }
-    guard let first = words.first, let number = Int(first) else { return nil }  // "running" or "-1 …"
+    // "running", or "-1 …" for a thread blocked outside any system call (a zombie too).
+    guard let first = words.first, let number = Int(first), number >= 0 else { return nil }
     self.number = number
     arguments = words.dropFirst().prefix(6).map { UInt64($0.dropFirst(2), radix: 16) ?? 0 }
   }
 
   static let futex = 202
+  /// nanosleep, clock_nanosleep: waits that end by themselves.
+  static let sleeps: Set<Int> = [35, 230]
+
+  var isSleep: Bool { Self.sleeps.contains(number) }
 
   /// FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI.
   var isFutexWait: Bool {

@@ -120,9 +120,29 @@ public final class SegmentSource: SnapshotSource {
         pid: pid, path: path,
         reason: "it was written by an earlier process with pid \(pid) (start times differ)")
     }
+    // A writer that could not read its start time: a segment made before the process
+    // started was left by an earlier one (a second's slack for the clock tick).
+    if decoder.processStartTime == 0, let started = Self.wallClockSeconds(ofStartTicks: ticks),
+      Double(decoder.createdRealtimeNanoseconds) / 1e9 + 1 < started
+    {
+      throw AttachError.stale(
+        pid: pid, path: path,
+        reason: "it was written before process \(pid) started, by an earlier process with its pid")
+    }
   }
 
   public var processName: String { decoder.processName }
+
+  /// A process's start (field 22 of its stat, in clock ticks after boot) as seconds of
+  /// the wall clock: the boot time from /proc/stat plus the ticks.
+  static func wallClockSeconds(ofStartTicks ticks: UInt64) -> Double? {
+    guard let stat = readText("/proc/stat"),
+      let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+      let boot = Double(line.dropFirst("btime ".count))
+    else { return nil }
+    let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return hertz > 0 ? boot + Double(ticks) / hertz : nil
+  }
 
   /// Copies every slot into a `Snapshot`. Throws if the process has gone, or if the
   /// file shrank (then every later call throws too: what is mapped is no longer it).

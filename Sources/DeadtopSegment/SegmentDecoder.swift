@@ -33,6 +33,8 @@ public final class SegmentDecoder {
   public var abiVersion: UInt32 { header.abi_version }
   /// Field 22 of the writer's `/proc/<pid>/stat`; 0 when it could not read it.
   public var processStartTime: UInt64 { header.start_time }
+  /// CLOCK_REALTIME when the writer made the segment.
+  public var createdRealtimeNanoseconds: UInt64 { header.clock_base_realtime_ns }
 
   public var processName: String {
     withUnsafeBytes(of: header.process_name) { bytes in

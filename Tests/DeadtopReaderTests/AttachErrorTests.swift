@@ -43,6 +43,32 @@ import Testing
     #expect(error?.description.contains("earlier process") == true)
   }
 
+  @Test func aSegmentWithoutAStartTimeIsCheckedByWhenItWasMade() throws {
+    let sleeper = try Subprocess(
+      executable: "/bin/sleep", arguments: ["30"], output: .discard, errors: .discard)
+    defer { sleeper.terminate() }
+    let pid = sleeper.pid
+    let path = SegmentSource.path(for: pid)
+    defer { unlink(path) }
+    // Made long before the process started (its writer could not read its start time).
+    var old = SegmentImage(pid: pid)
+    old.header {
+      $0.start_time = 0
+      $0.clock_base_realtime_ns = 1_000_000_000
+    }
+    try Data(old.bytes).write(to: URL(fileURLWithPath: path))
+    let error = #expect(throws: AttachError.self) { try SegmentSource(pid: pid) }
+    #expect(error?.description.contains("written before process \(pid) started") == true)
+    // Made now, after the process started: trusted.
+    var fresh = SegmentImage(pid: pid)
+    fresh.header {
+      $0.start_time = 0
+      $0.clock_base_realtime_ns = UInt64(Date().timeIntervalSince1970 * 1e9)
+    }
+    try Data(fresh.bytes).write(to: URL(fileURLWithPath: path))
+    #expect(throws: Never.self) { try SegmentSource(pid: pid) }
+  }
+
   @Test func aSegmentLeftByAGoneProcessIsStale() throws {
     let finished = try Subprocess(executable: "/bin/true", arguments: [], output: .discard, errors: .discard)
     finished.waitForExit()

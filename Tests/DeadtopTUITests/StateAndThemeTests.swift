@@ -147,6 +147,11 @@ import Testing
     }
     // The built-in fallback is the shipped default.
     #expect(catalog.themes[0].styles == Theme.builtInDefault.styles)
+    // A light theme's dark text must not land on a dark terminal's own background.
+    let light = try #require(catalog.themes.first { $0.name == "light" })
+    for role in Role.allCases {
+      #expect(light.style(role).background != .terminalDefault, "light's \(role.rawValue) has no background")
+    }
   }
 
   @Test func earlierDirectoriesWinAndFilesLoadByPath() throws {

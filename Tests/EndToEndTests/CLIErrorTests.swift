@@ -16,7 +16,13 @@ import Testing
     let outcome = try deadtop("--attach", "\(sleeper.pid)", "--once")
     #expect(outcome.status == 0, "stderr: \(outcome.error)")
     #expect(outcome.output.contains("Process \(sleeper.pid) \"sleep\" via /proc"))
+    #expect(outcome.output.contains(": 1 task (0 running, 1 blocked, 0 ended)"), "one task, singular")
     #expect(outcome.output.contains("No deadlock found."))
+    // sleep(1) sits in clock_nanosleep: a sleep, which ends by itself, not "running".
+    #expect(outcome.output.contains("waiting: sleep"))
+    let json = try report(try deadtop("--attach", "\(sleeper.pid)", "--once", "--json"))
+    #expect(json.tasks.first?.state == "blocked")
+    #expect(json.tasks.first?.wait?.kind == "sleep")
   }
 
   @Test func aStaleSegment() throws {
@@ -33,6 +39,15 @@ import Testing
     let cleaned = try deadtop("list", "--clean")
     #expect(cleaned.output.contains("removed"))
     #expect(access(path, F_OK) != 0)
+  }
+
+  @Test func withoutUTF8TheReportIsASCII() throws {
+    let outcome = try run(
+      Binaries.deadtop, ["demo", "abba", "--once"],
+      environment: ["LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"])
+    #expect(outcome.status == 3)
+    #expect(outcome.output.contains("  -> mutex \"account-bob\" is held by"))
+    #expect(!outcome.output.unicodeScalars.contains { $0.value > 127 }, "no UTF-8 under LANG=C")
   }
 
   @Test func badArguments() throws {

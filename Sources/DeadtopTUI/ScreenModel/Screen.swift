@@ -1,3 +1,5 @@
+import DeadtopCore
+
 /// What a cell means; the theme decides how each looks. Views speak in roles so that
 /// screens are tested as text plus roles, and every theme (or none) draws them.
 public enum Role: String, CaseIterable, Sendable {
@@ -106,23 +108,7 @@ public struct Glyphs: Sendable {
   public let levels: [String]
 
   /// `text` with the Unicode characters the reports use replaced when drawing in ASCII.
-  public func plain(_ text: String) -> String {
-    guard isASCII else { return text }
-    var result = ""
-    for character in text {
-      switch character {
-      case "→": result += "->"
-      case "─": result += "-"
-      case "▶": result += ">"
-      case "✖": result += "X"
-      case "…": result += "~"
-      case "↑", "▲": result += "^"
-      case "↓", "▼": result += "v"
-      default: result.append(character.isASCII ? character : "?")
-      }
-    }
-    return result
-  }
+  public func plain(_ text: String) -> String { isASCII ? text.foldedToASCII : text }
 
   public static let unicode = Glyphs(
     isASCII: false, horizontal: "─", arrow: "▶", marker: "✖", ellipsis: "…", up: "▲", down: "▼",
