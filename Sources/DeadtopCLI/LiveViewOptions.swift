@@ -27,13 +27,19 @@ struct LiveViewOptions: ParsableArguments {
     guard (50...60_000).contains(interval) else {
       throw ValidationError("--interval must be between 50 and 60000 milliseconds")
     }
+    // A theme that does not exist is a mistake even when no live view starts (--once, a pipe).
+    if let theme, case .failure(let error) = catalog.theme(named: theme) {
+      throw ValidationError(error.message)
+    }
+  }
+
+  private var catalog: ThemeCatalog {
+    ThemeCatalog.load(from: ThemeCatalog.searchDirectories(themesDirectory: themesDir, executable: currentExecutable()))
   }
 
   func sessionOptions(longWaitSeconds longWait: Double) throws -> LiveOptions {
     let glyphs = prepareLocale()
-    let directories = ThemeCatalog.searchDirectories(
-      themesDirectory: themesDir, executable: currentExecutable())
-    let catalog = ThemeCatalog.load(from: directories)
+    let catalog = self.catalog
     var themes = catalog.themes
     var index = 0
     if let theme {

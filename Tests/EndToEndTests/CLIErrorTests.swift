@@ -59,6 +59,20 @@ import Testing
     #expect(unknownDemo.error.contains("no scenario named 'no-such-demo'"))
     let both = try deadtop("--attach", "1", "--json", "--dot")
     #expect(both.status == 1)
+    let theme = try deadtop("demo", "abba", "--once", "--theme", "nosuch")
+    #expect(theme.status == 1, "an unknown theme is refused even without a live view")
+    #expect(theme.error.hasPrefix("deadtop: no theme named 'nosuch' (found: default"))
+    // Negative numbers are values to refuse, not unknown flags.
+    let negative = try deadtop("--attach", "-1", "--once")
+    #expect(negative.error == "deadtop: --attach -1: a process id is a positive number (see 'deadtop --help')\n")
+    let interval = try deadtop("--attach", "1", "--interval", "-5")
+    #expect(interval.error.hasPrefix("deadtop: --interval must be between 50 and 60000 milliseconds"))
+    // Every error is one line starting with deadtop:.
+    for outcome in [notANumber, unknownDemo, both, theme, negative, interval] {
+      #expect(outcome.status == 1)
+      #expect(outcome.error.hasPrefix("deadtop: "), "\(outcome.error)")
+      #expect(outcome.error.filter { $0 == "\n" }.count == 1, "one line: \(outcome.error)")
+    }
   }
 
   @Test(.enabled(if: getuid() == 0 && FileManager.default.fileExists(atPath: "/usr/bin/setpriv")))
