@@ -34,7 +34,8 @@ struct LiveViewOptions: ParsableArguments {
   }
 
   private var catalog: ThemeCatalog {
-    ThemeCatalog.load(from: ThemeCatalog.searchDirectories(themesDirectory: themesDir, executable: currentExecutable()))
+    ThemeCatalog.load(
+      from: ThemeCatalog.searchDirectories(themesDirectory: themesDir, executable: currentExecutable()))
   }
 
   func sessionOptions(longWaitSeconds longWait: Double) throws -> LiveOptions {

@@ -163,6 +163,22 @@ public struct Explanation: Sendable, Equatable {
     public var next: TaskID
   }
 
+  /// The verb of a wait on an arrow: `wants` (a lock), `receives from`, `waits for`.
+  public static func verb(of kind: Wait.Kind) -> String {
+    switch kind {
+    case .send: "sends on"
+    case .receive: "receives from"
+    case .select: "selects on"
+    case .waitGroup: "waits for"
+    case .cond: "waits on"
+    case .join: "joins"
+    case .sleep: "sleeps"
+    case .futex: "waits on"
+    case .semaphore: "acquires"
+    case .mutex, .readLock, .writeLock: "wants"
+    }
+  }
+
   /// The cycle of `deadlock` as steps, in the words of each primitive.
   public static func chain(_ deadlock: Deadlock, in analysis: Analysis) -> [ChainStep] {
     let snapshot = analysis.snapshot
@@ -170,17 +186,7 @@ public struct Explanation: Sendable, Equatable {
     return cycle.indices.map { position in
       let task = cycle[position]
       let next = cycle[(position + 1) % cycle.count]
-      let kind = snapshot.task(task)?.wait?.kind
-      let verb =
-        switch kind {
-        case .send?: "sends on"
-        case .receive?: "receives from"
-        case .select?: "selects on"
-        case .waitGroup?: "waits for"
-        case .cond?: "waits on"
-        case .join?: "joins"
-        default: "wants"
-        }
+      let verb = snapshot.task(task)?.wait.map { Self.verb(of: $0.kind) } ?? "wants"
       let edge = analysis.edge(from: task, to: next)
       let link: String? =
         switch edge {

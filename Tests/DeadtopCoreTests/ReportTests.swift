@@ -68,8 +68,15 @@ import Testing
   @Test func dotMarksTheDeadlockRed() {
     let dot = DOTReport.render(abba())
     #expect(dot.hasPrefix("digraph deadtop {"))
-    #expect(dot.contains("t1 -> r101 [label=\"waits mutex\", color=red];"))
-    #expect(dot.contains("r101 -> t2 [label=\"held by\", color=red];"))
+    #expect(dot.contains("t1 -> r101 [label=\"wants\", color=red, penwidth=2];"))
+    #expect(dot.contains("r101 -> t2 [label=\"held by\", color=red, penwidth=2];"))
+    // Titled with the verdict; a cycle laid out as a ring; main, blocked behind, apart.
+    #expect(dot.contains("label=\"DEADLOCK: 1 deadlock, 3 tasks stuck."))
+    #expect(dot.contains("layout=circo"))
+    #expect(
+      dot.contains(
+        "t3 [shape=box, label=\"main\\nblocked\", color=orange, fontcolor=darkorange, style=dashed];"))
+    #expect(dot.contains("t3 -> t1 [label=\"joins\", color=orange];"))
     #expect(
       dot.contains("r100 [shape=ellipse, label=\"mutex \\\"account-alice\\\"\", color=red, fontcolor=red];"))
   }

@@ -64,7 +64,8 @@ import Testing
     #expect(theme.error.hasPrefix("deadtop: no theme named 'nosuch' (found: default"))
     // Negative numbers are values to refuse, not unknown flags.
     let negative = try deadtop("--attach", "-1", "--once")
-    #expect(negative.error == "deadtop: --attach -1: a process id is a positive number (see 'deadtop --help')\n")
+    #expect(
+      negative.error == "deadtop: --attach -1: a process id is a positive number (see 'deadtop --help')\n")
     let interval = try deadtop("--attach", "1", "--interval", "-5")
     #expect(interval.error.hasPrefix("deadtop: --interval must be between 50 and 60000 milliseconds"))
     // Every error is one line starting with deadtop:.

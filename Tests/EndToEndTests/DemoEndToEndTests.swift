@@ -136,4 +136,24 @@ let deadlockingDemos = [
     #expect(demo.process.waitForExit(within: 20) == 0)
     #expect(access("/dev/shm/deadtop.\(demo.pid)", F_OK) != 0)
   }
+
+  @Test(
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dot"),
+      "needs Graphviz's dot (the set-up command installs it)"))
+  func theDOTPictureOfACycleIsARing() throws {
+    let dot = try deadtop("demo", "philosophers", "--dot")
+    #expect(dot.status == 3)
+    let path = NSTemporaryDirectory() + "deadtop-\(UUID().uuidString).dot"
+    try dot.output.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { unlink(path) }
+    // `-Tplain` starts with "graph SCALE WIDTH HEIGHT": a ring is about as tall as wide
+    // (the old left-to-right layout of the same graph was 28 times wider than tall).
+    let plain = try run(URL(fileURLWithPath: "/usr/bin/dot"), ["-Tplain", path])
+    let header = plain.output.split(separator: "\n").first?.split(separator: " ") ?? []
+    let width = Double(header.count > 2 ? header[2] : "") ?? 0
+    let height = Double(header.count > 3 ? header[3] : "") ?? 0
+    #expect(width > 0 && height > 0, "\(plain.output.prefix(200))")
+    #expect(width / height < 2, "width \(width) height \(height)")
+  }
 }
