@@ -76,7 +76,7 @@ import Testing
     }
   }
 
-  @Test(.enabled(if: getuid() == 0 && FileManager.default.fileExists(atPath: "/usr/bin/setpriv")))
+  @Test(.needsRootAndSetpriv)
   func permissionDeniedSaysWhatIsMissing() throws {
     let demo = try DemoProcess("abba")
     // The segment is 0600 and owned by root; nobody may not read it.

@@ -137,10 +137,7 @@ let deadlockingDemos = [
     #expect(access("/dev/shm/deadtop.\(demo.pid)", F_OK) != 0)
   }
 
-  @Test(
-    .enabled(
-      if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dot"),
-      "needs Graphviz's dot (the set-up command installs it)"))
+  @Test(.needsGraphviz)
   func theDOTPictureOfACycleIsARing() throws {
     let dot = try deadtop("demo", "philosophers", "--dot")
     #expect(dot.status == 3)

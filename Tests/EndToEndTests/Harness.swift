@@ -124,3 +124,24 @@ final class Sleeper {
 
   deinit { process.terminate() }
 }
+
+/// What some tests need beyond Swift, each saying why it is skipped when missing.
+extension Trait where Self == ConditionTrait {
+  static func needs(_ tool: String, _ what: String) -> Self {
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: tool),
+      "skipped: needs \(what) (\(tool)); 'sudo scripts/setup' installs it")
+  }
+
+  static var needsTmux: Self { needs("/usr/bin/tmux", "tmux, to drive the live view") }
+  static var needsCompiler: Self { needs("/usr/bin/cc", "a C compiler, to build the stuck C programs") }
+  static var needsEuStack: Self { needs("/usr/bin/eu-stack", "elfutils' eu-stack, for --stacks") }
+  static var needsGraphviz: Self { needs("/usr/bin/dot", "Graphviz's dot, to lay out the DOT report") }
+
+  /// Running deadtop as another user (nobody) needs root and setpriv.
+  static var needsRootAndSetpriv: Self {
+    .enabled(
+      if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+      "skipped: needs root and setpriv (util-linux) to run deadtop as another user")
+  }
+}

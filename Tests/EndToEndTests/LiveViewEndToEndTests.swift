@@ -39,7 +39,7 @@ final class TmuxSession {
   }
 }
 
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+@Suite(.needsTmux)
 struct LiveViewEndToEndTests {
   @Test func theDemoShowsTheDeadlockSwitchesViewsAndQuitsCleanly() throws {
     let session = try TmuxSession("\(Binaries.deadtop.path) demo philosophers")

@@ -61,7 +61,7 @@ let deadlockingCPrograms = [
     name: "rwlock_cycle", cycle: ["writer", "reader"], resources: ["config_lock", "state_lock"]),
 ]
 
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")))
+@Suite(.needsCompiler)
 struct ProcEndToEndTests {
   @Test(arguments: deadlockingCPrograms)
   func aDeadlockWithoutTheRuntimeIsFoundThroughProc(_ expected: Expectation) throws {
@@ -110,7 +110,7 @@ struct ProcEndToEndTests {
     #expect(holder.holds.map(\.name) == ["pi_lock"])
   }
 
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/eu-stack")))
+  @Test(.needsEuStack)
   func stacksShowWhereEachThreadWaits() throws {
     let program = try CProgram("abba")
     _ = try program.attachUntil { $0.status == 3 }
@@ -121,7 +121,7 @@ struct ProcEndToEndTests {
     #expect(outcome.output.contains("pthread_mutex_lock"))
   }
 
-  @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+  @Test(.needsRootAndSetpriv)
   func withoutPermissionItSaysWhatIsMissingAndShowsWhatItCan() throws {
     let program = try CProgram("abba")
     let outcome = try run(Binaries.deadtop, ["--attach", "\(program.pid)", "--once"], as: "65534")

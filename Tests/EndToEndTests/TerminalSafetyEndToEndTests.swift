@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The terminal is never left broken and deadtop never dies of its target's segment.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+@Suite(.needsTmux)
 struct TerminalSafetyEndToEndTests {
   @Test func aSegmentTruncatedWhileAttachedIsSaidAndTheViewStays() throws {
     // No sampler: the target itself never writes to its segment again once deadlocked,
