@@ -10,8 +10,8 @@ import Testing
     #expect(
       lines(screen, 0..<4) == [
         " deadtop  bank (pid 4242)  up 1m00s  refresh 500ms",
-        " Tasks: 6 (2 running, 3 blocked, 1 ended)  Resources: 3  acquired 0, contended …",
-        " ✖ DEADLOCK: 1 found (1 certain), 2 tasks stuck: others run on  [3] explains it",
+        " Tasks: 6 (2 running, 3 blocked, 1 ended)  Resources: 3",
+        " ✖ DEADLOCK: 1 found (certain), 2 tasks stuck: others run on  [3] explains it",
         " 1 Tasks   2 Resources   3 Deadlocks   4 Order   5 Sched   6 Events",
       ])
     #expect(screen.line(23) == "F1Help EnterDetails /Filter <>Sort SpcPause tTheme eExport qQuit")

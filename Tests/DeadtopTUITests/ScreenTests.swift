@@ -79,7 +79,7 @@ func row(_ screen: Screen, containing text: String) -> Int? {
     let screen = render(width: size.0, height: size.1)
     #expect(screen.line(0).contains("deadtop  bank (pid 4242)"))
     #expect(screen.line(1).contains("Tasks: 6 (2 running, 3 blocked, 1 ended)"))
-    #expect(screen.line(2).contains("✖ DEADLOCK: 1 found (1 certain), 2 tasks stuck: others run on"))
+    #expect(screen.line(2).contains("✖ DEADLOCK: 1 found (certain), 2 tasks stuck: others run on"))
     #expect(screen.role(ofRow: 2) == .banner)
     #expect(screen.line(4).contains("NAME"))
     let alice = try #require(row(screen, containing: "pay-alice-bob"))

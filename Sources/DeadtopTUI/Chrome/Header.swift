@@ -21,20 +21,23 @@ enum Header {
     }
 
     let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
-    var summary =
-      " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ")
-      + ")  Resources: \(snapshot.resources.count)"
+    var pieces = [
+      " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ") + ")",
+      "Resources: \(snapshot.resources.count)",
+    ]
     if let latest = snapshot.schedtrace.last {
       // The latest scheduler record: what happened in the last interval.
-      summary +=
-        "  last \(formatDuration(Double(latest.intervalNanoseconds) / 1e9)): acquired \(latest.acquisitions), "
-        + "contended \(latest.contended), blocked \(latest.blocks)"
+      pieces.append(
+        "last \(formatDuration(Double(latest.intervalNanoseconds) / 1e9)): acquired \(latest.acquisitions), "
+          + "contended \(latest.contended), blocked \(latest.blocks)")
     } else {
-      summary +=
-        "  acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
-        + "blocked \(snapshot.counters.blocks)"
+      pieces.append(
+        "acquired \(snapshot.counters.acquisitions), contended \(snapshot.counters.contended), "
+          + "blocked \(snapshot.counters.blocks)")
     }
-    screen.put(summary.fitted(to: layout.counts.width, glyphs: glyphs), column: 0, row: layout.counts.row)
+    screen.put(
+      Self.whole(pieces, separator: "  ", width: layout.counts.width, glyphs: glyphs), column: 0,
+      row: layout.counts.row)
 
     drawVerdict(layout.verdict, on: &screen, state: state, frame: frame, analysis: analysis)
     drawTabs(layout.tabs, on: &screen, state: state)
@@ -56,13 +59,14 @@ enum Header {
       let certain = analysis.deadlocks.filter { $0.certainty == .certain }.count
       let likely = analysis.deadlocks.count - certain
       let stuck = analysis.deadlocked.count
+      let sureness =
+        likely == 0 ? "certain" : certain == 0 ? "likely" : "\(certain) certain, \(likely) likely"
       var banner =
-        " \(glyphs.marker) DEADLOCK: \(analysis.deadlocks.count) found (\(certain) certain"
-        + (likely > 0 ? ", \(likely) likely" : "") + "), "
-        + (stuck == 1 ? "1 task stuck" : "\(stuck) tasks stuck")
+        " \(glyphs.marker) DEADLOCK: \(analysis.deadlocks.count) found (\(sureness)), \(counted(stuck, "task")) stuck"
       banner += analysis.isGlobal ? ": every task is blocked" : ": others run on"
-      if state.view != .deadlocks { banner += "  [3] explains it" }
-      text = banner
+      text = Self.whole(
+        [banner] + (state.view != .deadlocks ? ["[3] explains it"] : []), separator: "  ", width: rect.width,
+        glyphs: glyphs)
     } else {
       role = .good
       text = " No deadlock."
@@ -91,6 +95,15 @@ enum Header {
     if text.count + sparks.count + 2 <= rect.width {
       screen.put(sparks, column: rect.width - sparks.count, row: rect.row, role: role)
     }
+  }
+
+  /// The pieces that fit whole, in order; the first is cut only when even it does not fit.
+  static func whole(_ pieces: [String], separator: String, width: Int, glyphs: Glyphs) -> String {
+    var text = pieces.first ?? ""
+    for piece in pieces.dropFirst() where text.count + separator.count + piece.count <= width {
+      text += separator + piece
+    }
+    return text.fitted(to: width, glyphs: glyphs)
   }
 
   private static func drawTabs(_ rect: Rect, on screen: inout Screen, state: AppState) {
