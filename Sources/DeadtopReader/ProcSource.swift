@@ -49,7 +49,8 @@ public final class ProcSource: SnapshotSource {
     let memory = ProcessMemory(pid: pid)
     if memory == nil { permissionProblems.insert(Self.memoryProblem(pid)) }
 
-    var threads: [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?)] = []
+    var threads: [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?, started: UInt64)] =
+      []
     var hiddenSyscalls = false
     for tid in tids {
       let base = "\(root)/task/\(tid)"
@@ -60,13 +61,15 @@ public final class ProcSource: SnapshotSource {
       if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
         cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
       }
+      // Field 22, the thread's start in clock ticks after boot (the monotonic clock's origin).
+      let started = fields.count > 19 ? UInt64(fields[19]).map { Self.startedAt(ticks: $0) } ?? 0 : 0
       let syscallText = readText("\(base)/syscall")
       if syscallText == nil && (errno == EACCES || errno == EPERM) {
         permissionProblems.insert(Self.syscallProblem(pid))
         hiddenSyscalls = true
       }
       let syscall = syscallText.flatMap(Syscall.init)
-      threads.append((tid, Self.threadName(inStat: stat) ?? "thread \(tid)", state, cpu, syscall))
+      threads.append((tid, Self.threadName(inStat: stat) ?? "thread \(tid)", state, cpu, syscall, started))
     }
 
     // Resolve every futex wait to a lock and, where possible, its owner.
@@ -134,7 +137,8 @@ public final class ProcSource: SnapshotSource {
       return TaskInfo(
         id: UInt64(thread.tid), osThreadID: thread.tid,
         name: thread.tid == pid ? "\(thread.name) (main)" : thread.name,
-        state: state, wait: wait, holds: holds[thread.tid] ?? [], detail: detail, cpuSeconds: thread.cpu)
+        state: state, wait: wait, holds: holds[thread.tid] ?? [], createdAtNanoseconds: thread.started,
+        detail: detail, cpuSeconds: thread.cpu)
     }
     var snapshot = Snapshot(
       process: ProcessSummary(

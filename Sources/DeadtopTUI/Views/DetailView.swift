@@ -27,8 +27,10 @@ enum DetailView {
     if let parent = task.parent {
       lines.append(ViewLine("  parent:  \(snapshot.label(task: parent))", subject: .task(parent)))
     }
-    lines.append(
-      ViewLine("  started: \(formatDuration(snapshot.seconds(since: task.createdAtNanoseconds))) ago"))
+    if task.createdAtNanoseconds > 0 {  // unknown for a task its source could not date
+      lines.append(
+        ViewLine("  started: \(formatDuration(snapshot.seconds(since: task.createdAtNanoseconds))) ago"))
+    }
     if let requirement = analysis.requirements[id], !requirement.tasks.isEmpty {
       lines.append(ViewLine("  needs \(requirement.mode == .all ? "all of" : "any of"):"))
       for other in requirement.tasks {
