@@ -49,8 +49,9 @@ public final class ProcSource: SnapshotSource {
     let memory = ProcessMemory(pid: pid)
     if memory == nil { permissionProblems.insert(Self.memoryProblem(pid)) }
 
-    var threads: [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?, started: UInt64)] =
-      []
+    var threads:
+      [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?, started: UInt64)] =
+        []
     var hiddenSyscalls = false
     for tid in tids {
       let base = "\(root)/task/\(tid)"
