@@ -20,6 +20,6 @@ extension Subprocess {
   /// signal ended it.
   func endScenario() {
     terminate()
-    unlink("/dev/shm/deadtop.\(pid)")
+    unlink(SegmentSource.path(for: pid))
   }
 }

@@ -1,3 +1,4 @@
+// One file over ~350 lines: the screen fixtures and the tests that read them, one suite per view.
 import DeadtopCore
 import Testing
 

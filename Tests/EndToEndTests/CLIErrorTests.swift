@@ -28,7 +28,7 @@ import Testing
   @Test func aStaleSegment() throws {
     let finished = try Subprocess(executable: "/bin/true", arguments: [], output: .discard, errors: .discard)
     finished.waitForExit()
-    let path = "/dev/shm/deadtop.\(finished.pid)"
+    let path = SegmentSource.path(for: finished.pid)
     try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: path))
     defer { unlink(path) }
     let outcome = try deadtop("--attach", "\(finished.pid)", "--once")

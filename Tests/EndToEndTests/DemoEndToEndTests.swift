@@ -1,4 +1,5 @@
 import DeadtopCore
+import DeadtopReader
 import Foundation
 import Testing
 
@@ -134,7 +135,7 @@ let deadlockingDemos = [
     let demo = try DemoProcess("abba", ["--fixed"])
     try demo.waitFor("scenario finished")
     #expect(demo.process.waitForExit(within: 20) == 0)
-    #expect(access("/dev/shm/deadtop.\(demo.pid)", F_OK) != 0)
+    #expect(access(SegmentSource.path(for: demo.pid), F_OK) != 0)
   }
 
   @Test(.needsGraphviz)

@@ -96,7 +96,7 @@ final class DemoProcess {
   deinit {
     process.terminate()
     // A signal ends the demo before its exit handler can remove the segment.
-    unlink("/dev/shm/deadtop.\(pid)")
+    unlink(SegmentSource.path(for: pid))
   }
 }
 

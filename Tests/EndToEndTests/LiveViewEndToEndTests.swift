@@ -1,3 +1,4 @@
+import DeadtopReader
 import Foundation
 import Testing
 
@@ -64,7 +65,7 @@ struct LiveViewEndToEndTests {
     try session.send("Escape", "q")
     try session.waitFor("EXITED=0")
     // Quitting ends the scenario and removes its segment.
-    #expect(access("/dev/shm/deadtop.\(pid)", F_OK) != 0)
+    #expect(access(SegmentSource.path(for: pid), F_OK) != 0)
     #expect(kill(pid, 0) != 0)
   }
 
