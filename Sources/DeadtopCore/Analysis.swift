@@ -154,7 +154,8 @@ public struct Analysis: Sendable {
         (waiters[resource] ?? []).filter { facts.wait($0)?.kind == .writeLock }
       }
       switch wait.kind {
-      case .mutex:
+      case .mutex, .dispatchSync:
+        // A serial queue is held by the thread draining it, as a mutex by its owner.
         return Requirement(
           mode: .all, tasks: current.count == 1 ? [current[0].task] : unique(current.map(\.task)))
       case .writeLock:

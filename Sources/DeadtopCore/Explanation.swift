@@ -119,6 +119,8 @@ public struct Explanation: Sendable, Equatable {
   {
     let who = snapshot.label(task: other)
     switch edge {
+    case .holds(let hold) where snapshot.resource(hold.resource)?.kind == .dispatchQueue:
+      return "\(snapshot.label(resource: hold.resource)) is running a block on \(who)"
     case .holds(let hold):
       var text = "\(snapshot.describe(hold: hold)) is held by \(who)"
       if let site = hold.site { text += " (acquired at \(site.description))" }
@@ -176,6 +178,7 @@ public struct Explanation: Sendable, Equatable {
     case .futex: "waits on"
     case .semaphore: "acquires"
     case .mutex, .readLock, .writeLock: "wants"
+    case .dispatchSync: "syncs onto"
     }
   }
 
@@ -190,7 +193,8 @@ public struct Explanation: Sendable, Equatable {
       let edge = analysis.edge(from: task, to: next)
       let link: String? =
         switch edge {
-        case .holds?: "held by"
+        case .holds(let hold)?:
+          snapshot.resource(hold.resource)?.kind == .dispatchQueue ? "drained by" : "held by"
         case .queuedWriter?: "writer queued"
         case .member?: "member"
         case .mayUse(let resource)?:

@@ -38,6 +38,7 @@ extension Snapshot {
       case .writeLock: return "write-lock \(label(resource: id))"
       case .join: return "join \(label(resource: id))"
       case .futex: return "wait on \(label(resource: id)) (no known owner)"
+      case .dispatchSync: return "run sync on \(label(resource: id))"
       case .send: return "send on \(label(resource: id))"
       case .receive: return (wait.iterating ? "range over " : "receive from ") + label(resource: id)
       case .select:
@@ -69,6 +70,7 @@ extension Snapshot {
       case .writeLock: return "write-lock \(quoted(id))"
       case .join: return "join \(quoted(id))"
       case .futex: return "futex \(quoted(id))"
+      case .dispatchSync: return "sync \(quoted(id))"
       case .send: return "send \(quoted(id))"
       case .receive: return (wait.iterating ? "range " : "recv ") + quoted(id)
       case .select:
@@ -92,6 +94,8 @@ extension Snapshot {
       return fill + (resource.closed ? ", closed" : "") + (resource.clockDriven ? ", fed by the clock" : "")
     case .waitGroup: return "counter \(resource.count)"
     case .semaphore: return "\(resource.count)/\(resource.capacity) permits taken"
+    case .dispatchQueue:
+      return resource.capacity > 1 ? "concurrent (width \(resource.capacity)): no single owner" : "serial"
     case .cond, .mutex, .rwMutex, .futex: return nil
     }
   }

@@ -10,9 +10,12 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
     case waitGroup = "waitgroup"
     case cond
     case semaphore
+    /// A serial (or concurrent) libdispatch queue, seen through /proc: the thread that
+    /// drains it holds it; a `sync` onto it waits for that thread.
+    case dispatchQueue = "dispatch-queue"
 
     /// A channel, WaitGroup, Cond or semaphore: state beyond holders.
-    public var isSynchronizer: Bool { ![.mutex, .rwMutex, .futex].contains(self) }
+    public var isSynchronizer: Bool { ![.mutex, .rwMutex, .futex, .dispatchQueue].contains(self) }
   }
   public var id: ResourceID
   public var kind: Kind

@@ -32,6 +32,9 @@ public struct Wait: Sendable, Equatable {
     /// A futex wait whose owner cannot be known (a condition variable, a semaphore, …),
     /// seen through /proc: it can always progress as far as deadtop knows.
     case futex
+    /// `DispatchQueue.sync` (dispatch_sync) onto a queue another thread drains, seen
+    /// through /proc: like a lock, it waits for that thread.
+    case dispatchSync = "dispatch-sync"
     case send
     case receive
     /// A select: `cases` lists what it waits on.

@@ -140,8 +140,11 @@ public enum TextReport {
     let snapshot = analysis.snapshot
     var heldBy: [String] = []
     var behind: [String] = []
+    var busyOn: [String] = []
     for other in analysis.requirements[task]?.tasks ?? [] {
       switch analysis.edge(from: task, to: other) {
+      case .holds(let hold)? where snapshot.resource(hold.resource)?.kind == .dispatchQueue:
+        busyOn.append(snapshot.label(task: other))
       case .holds?: heldBy.append(snapshot.label(task: other))
       case .queuedWriter?: behind.append(snapshot.label(task: other))
       case .joins?, .mayUse?, .member?, nil: continue
@@ -150,6 +153,7 @@ public enum TextReport {
     var text = ""
     if !heldBy.isEmpty { text += ", held by " + heldBy.joined(separator: ", ") }
     if !behind.isEmpty { text += ", behind queued writer " + behind.joined(separator: ", ") }
+    if !busyOn.isEmpty { text += ", running a block on " + busyOn.joined(separator: ", ") }
     return text
   }
 
@@ -187,7 +191,10 @@ public enum TextReport {
     let holders = analysis.holders(of: resource)
     if let state = snapshot.describeState(of: resource) {
       line += ": " + state
-      if resource.kind == .semaphore, !holders.isEmpty {
+      if resource.kind == .dispatchQueue, !holders.isEmpty {
+        line +=
+          ", running a block on " + holders.map { snapshot.label(task: $0.task) }.joined(separator: ", ")
+      } else if resource.kind == .semaphore, !holders.isEmpty {
         line += ", held by " + holders.map { snapshot.label(task: $0.task) }.joined(separator: ", ")
       } else if !resource.users.isEmpty {
         line += resource.listsMembers ? ", members " : ", used by "

@@ -105,7 +105,8 @@ struct WaitGraph {
         Deadlock(
           kind: .cycle, certainty: guess == nil ? .certain : .likely, cycleTasks: path.map { ids[$0] },
           otherMembers: members.filter { !onPath.contains($0) }.map { ids[$0] }, blockedBehind: [],
-          endedHolders: [], reason: guess ?? "every wait in the cycle is on a lock, a join or a member task"))
+          endedHolders: [],
+          reason: guess ?? "every wait in the cycle is on a lock, a join, a member task or a serial queue"))
     }
 
     // Every other deadlocked task waits, directly or through others, on a cycle or on

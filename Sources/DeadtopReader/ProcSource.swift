@@ -94,7 +94,7 @@ public final class ProcSource: SnapshotSource {
       let address = syscall.arguments[0]
       let resolution = FutexResolver.resolve(
         address: address, operation: syscall.arguments[1], expected: syscall.arguments[2],
-        waiter: thread.tid, live: live, memory: memory)
+        waiter: thread.tid, live: live, memory: memory, dispatch: dispatchLayout(memory), mainThread: pid)
       let episode = episode(of: WaitKey(tid: thread.tid, address: address), now: now, seen: &seen)
       let resourceID = address
       switch resolution {
@@ -119,6 +119,17 @@ public final class ProcSource: SnapshotSource {
         waits[thread.tid] = Wait(
           kind: asWriter ? .writeLock : .readLock, target: .resource(lockID),
           sinceNanoseconds: episode.since, sequence: episode.sequence)
+      case .dispatchQueue(let queue):
+        resources[queue.address] = ResourceInfo(
+          id: queue.address, kind: .dispatchQueue, name: queue.label ?? symbols.name(for: queue.address),
+          capacity: queue.width)
+        if let drainer = queue.drainer, drainer != thread.tid {
+          holds[drainer, default: []].append(Hold(resource: queue.address, mode: .exclusive))
+        }
+        waits[thread.tid] = Wait(
+          kind: .dispatchSync, target: .resource(queue.address), sinceNanoseconds: episode.since,
+          sequence: episode.sequence)
+        details[thread.tid] = "dispatch_sync onto a \(queue.width == 1 ? "serial" : "concurrent") queue"
       case .unknown:
         resources[resourceID] = ResourceInfo(id: resourceID, kind: .futex, name: symbols.name(for: address))
         waits[thread.tid] = Wait(
@@ -153,6 +164,17 @@ public final class ProcSource: SnapshotSource {
       snapshot.hiddenFacts.append("who holds the locks its threads wait for")
     }
     return snapshot
+  }
+
+  /// libdispatch's queue layout, read once from the process (nil without libdispatch).
+  private var dispatch: DispatchLayout??
+
+  private func dispatchLayout(_ memory: ProcessMemory?) -> DispatchLayout? {
+    if let known = dispatch { return known }
+    guard let memory else { return nil }
+    let layout = DispatchLayout(symbols: &symbols, memory: memory)
+    dispatch = .some(layout)
+    return layout
   }
 
   /// A sleep's key among the waits seen (no futex has this address).
@@ -231,6 +253,23 @@ func readText(_ path: String) -> String? {
   }
 }
 
+/// A /proc file of any length (maps, stat of a many-core machine): read until its end.
+func readWholeText(_ path: String) -> String? {
+  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+  guard descriptor >= 0 else { return nil }
+  defer { close(descriptor) }
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+    if count < 0 && errno == EINTR { continue }
+    guard count >= 0 else { return nil }
+    if count == 0 { break }
+    bytes += chunk[..<count]
+  }
+  return String(decoding: bytes, as: UTF8.self)
+}
+
 /// A line of /proc/<pid>/task/<tid>/syscall: the number and six arguments, or a state.
 struct Syscall {
   let number: Int
@@ -268,7 +307,7 @@ struct Syscall {
 
 /// Reads another process's memory through /proc/<pid>/mem (pread: nothing is stopped).
 final class ProcessMemory {
-  private let descriptor: Int32
+  let descriptor: Int32
 
   init?(pid: Int32) {
     let descriptor = open("/proc/\(pid)/mem", O_RDONLY | O_CLOEXEC)
@@ -296,16 +335,24 @@ enum FutexResolver {
     case mutex(owner: Int32?, kind: String)
     /// A glibc pthread_rwlock_t held for writing (writer at +24 from its start).
     case rwlock(base: UInt64, writer: Int32, asWriter: Bool)
+    /// `dispatch_sync` onto a libdispatch queue (DispatchLayout).
+    case dispatchQueue(DispatchLayout.Queue)
     case unknown
   }
 
   static func resolve(
     address: UInt64, operation: UInt64, expected: UInt64, waiter: Int32, live: Set<Int32>,
-    memory: ProcessMemory?
+    memory: ProcessMemory?, dispatch: DispatchLayout? = nil, mainThread: Int32 = 0
   ) -> Resolution {
     let command = operation & 127
     guard let memory else {
       return command == 6 || command == 13 ? .mutex(owner: nil, kind: "priority-inheritance") : .unknown
+    }
+    // dispatch_sync sleeps on its sync context's event, expecting 0xffffffff.
+    if let dispatch, expected == 0xffff_ffff, command == 0 || command == 9,
+      let queue = dispatch.queue(waitedOnAt: address, memory: memory, live: live, mainThread: mainThread)
+    {
+      return .dispatchQueue(queue)
     }
     let word = memory.int32(at: address)
     if command == 6 || command == 13 {  // FUTEX_LOCK_PI(2): the word holds the owner's tid

@@ -136,7 +136,7 @@ public final class SegmentSource: SnapshotSource {
   /// A process's start (field 22 of its stat, in clock ticks after boot) as seconds of
   /// the wall clock: the boot time from /proc/stat plus the ticks.
   static func wallClockSeconds(ofStartTicks ticks: UInt64) -> Double? {
-    guard let stat = readText("/proc/stat"),
+    guard let stat = readWholeText("/proc/stat"),
       let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
       let boot = Double(line.dropFirst("btime ".count))
     else { return nil }

@@ -35,6 +35,22 @@ struct SymbolTable {
     return "\(hex(address)) in \(place)"
   }
 
+  /// Where `symbol` of the mapped library whose file name is `library` lies in the
+  /// process, or nil when that library is not mapped or has no such symbol.
+  mutating func address(of symbol: String, inLibrary library: String) -> UInt64? {
+    guard
+      let first = mappings.first(where: {
+        $0.offset == 0 && $0.path.split(separator: "/").last.map(String.init) == library
+      })
+    else { return nil }
+    let path = first.path
+    if files[path] == nil { files[path] = .some(ELFSymbols.read(path: "/proc/\(pid)/root\(path)")) }
+    guard let loaded = files[path], let (symbols, firstLoad) = loaded,
+      let found = symbols.first(where: { $0.name == symbol })
+    else { return nil }
+    return found.value &+ (first.start &- firstLoad)
+  }
+
   private func mapping(containing address: UInt64) -> Mapping? {
     mappings.first { $0.start <= address && address < $0.end }
   }
@@ -69,7 +85,8 @@ struct SymbolTable {
   }
 
   static func readMappings(pid: Int32) -> [Mapping] {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8) else { return [] }
+    // Foundation reads a /proc file only as far as its (zero) size says: read it whole.
+    guard let text = readWholeText("/proc/\(pid)/maps") else { return [] }
     return text.split(separator: "\n").compactMap { line in
       let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
       guard fields.count >= 5 else { return nil }

@@ -108,7 +108,7 @@ import Testing
     state.view = .deadlocks
     let frame = Renderer.draw(state, Frame(analysis: bankAnalysis()), width: 80, height: 24)
     #expect(
-      lines(frame.screen, 4..<16) == [
+      lines(frame.screen, 4..<17) == [
         " Deadlock 1: cycle of 2 tasks (certain)",
         "   [pay-alice-bob] ─wants─▶ mutex \"account-bob\" ─held by─▶ [pay-bob-alice]",
         "       ─wants─▶ mutex \"account-alice\" ─held by─▶ [pay-alice-bob]",
@@ -120,7 +120,8 @@ import Testing
         "         Bank/Transfer.swift:23 in move()",
         "   → mutex \"account-alice\" is held by task 2 \"pay-alice-bob\" (acquired at",
         "       Bank/Transfer.swift:21 in move()): back to the start",
-        "   why certain: every wait in the cycle is on a lock, a join or a member task",
+        "   why certain: every wait in the cycle is on a lock, a join, a member task or",
+        "       a serial queue",
       ])
     #expect(frame.target == .task(2), "the heading opens the cycle's first task")
     #expect(frame.screen.role(ofRow: 4) == .selected)

@@ -27,16 +27,31 @@ final class CProgram {
 
   deinit { process.terminate() }
 
+  static let swiftSources = sources.deletingLastPathComponent().appendingPathComponent("SwiftPrograms")
+
+  /// A C program from Tests/CPrograms (`cc -pthread`), or a Swift one from
+  /// Tests/SwiftPrograms (`swiftc`, when `name` has no C source).
   static func compile(_ name: String) throws -> String {
     try FileManager.default.createDirectory(atPath: buildDirectory, withIntermediateDirectories: true)
     let binary = "\(buildDirectory)/\(name)"
     if FileManager.default.isExecutableFile(atPath: binary) { return binary }
-    let compiled = try run(
-      URL(fileURLWithPath: "/usr/bin/cc"),
-      ["-pthread", "-g", "-O0", "-o", binary + ".tmp", sources.appendingPathComponent("\(name).c").path])
-    guard compiled.status == 0 else { throw HarnessError("cc \(name).c failed: \(compiled.error)") }
+    let cSource = sources.appendingPathComponent("\(name).c").path
+    let compiled =
+      FileManager.default.fileExists(atPath: cSource)
+      ? try run(
+        URL(fileURLWithPath: "/usr/bin/cc"), ["-pthread", "-g", "-O0", "-o", binary + ".tmp", cSource])
+      : try run(
+        URL(fileURLWithPath: swiftCompiler),
+        ["-o", binary + ".tmp", swiftSources.appendingPathComponent("\(name).swift").path])
+    guard compiled.status == 0 else { throw HarnessError("compiling \(name) failed: \(compiled.error)") }
     rename(binary + ".tmp", binary)
     return binary
+  }
+
+  /// The swiftc beside the toolchain running the tests.
+  static var swiftCompiler: String {
+    let candidates = ["/opt/swift/usr/bin/swiftc", "/usr/bin/swiftc", "/usr/local/bin/swiftc"]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "swiftc"
   }
 
   /// Attaches with `deadtop --attach PID --once --json` until `condition` holds.
@@ -140,5 +155,31 @@ struct ProcEndToEndTests {
     let document = try report(json)
     #expect(document.summary.verdict == "unknown")
     #expect(document.summary.hiddenFacts == ["what its threads wait on"])
+  }
+
+  @Test func aDispatchQueueSyncCycleIsResolvedToItsQueuesAndDrainers() throws {
+    let program = try CProgram("dispatch_abba")
+    let outcome = try program.attachUntil { $0.status == 3 }
+    #expect(outcome.status == 3, "\(outcome.output)\(outcome.error)")
+    let document = try report(outcome)
+    let deadlock = try #require(document.deadlocks.first)
+    #expect(deadlock.kind == "cycle")
+    #expect(deadlock.certainty == "certain")
+    #expect(Set(deadlock.resources) == ["com.example.ledger", "com.example.audit"])
+    #expect(Set(deadlock.cycle.map(\.taskName)) == ["posting", "auditing"])
+    #expect(deadlock.cycle.allSatisfy { $0.waitKind == "dispatch-sync" })
+    let text = try deadtop("--attach", "\(program.pid)", "--once")
+    #expect(text.output.contains("waits to run sync on dispatch-queue \"com.example.audit\""))
+    #expect(text.output.contains("dispatch-queue \"com.example.ledger\" is running a block on task"))
+  }
+
+  @Test func busySyncCallsThatProgressAreNotADeadlock() throws {
+    let program = try CProgram("dispatch_ordered")
+    usleep(300_000)
+    for _ in 0..<5 {
+      let outcome = try deadtop("--attach", "\(program.pid)", "--once", "--json")
+      #expect(outcome.status == 0, "\(outcome.output)")
+      #expect(try report(outcome).deadlocks.isEmpty)
+    }
   }
 }

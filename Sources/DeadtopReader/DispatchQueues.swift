@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `DispatchQueue.sync` waits in an unmodified Swift (or C) program, resolved to the queue
+/// and the thread draining it, from libdispatch's own memory read through
+/// /proc/<pid>/mem (pread: nothing is stopped).
+///
+/// A thread in `dispatch_sync` onto a busy serial queue sleeps in FUTEX_WAIT with the
+/// expected value 0xffffffff, on the event inside a sync context on its own stack. The
+/// word 40 bytes before that event points to the queue it waits for; the queue's
+/// `dq_state` holds the draining thread's tid in its low 30 bits, as a PI futex does.
+/// The queue's layout comes from libdispatch's exported `dispatch_queue_offsets`
+/// (label, serial number, width); `dq_state` sits just before the serial number in every
+/// libdispatch that exports version 6 of that table. Every read is validated: a wrong
+/// guess gives "unknown owner", never a wrong edge.
+struct DispatchLayout: Equatable {
+  let label: UInt64
+  let width: UInt64
+  let state: UInt64
+  /// The sync context's queue pointer, before its event (the futex word).
+  static let contextQueueBeforeEvent: UInt64 = 40
+  /// The main queue is drained by the main thread alone.
+  static let mainQueueLabel = "com.apple.main-thread"
+
+  /// Reads `dispatch_queue_offsets` of the mapped libdispatch; nil when there is none or
+  /// it is not a layout this reader knows.
+  init?(symbols: inout SymbolTable, memory: ProcessMemory) {
+    guard let table = symbols.address(of: "dispatch_queue_offsets", inLibrary: "libdispatch.so"),
+      let fields = memory.uint16s(at: table, count: 9)
+    else { return nil }
+    // version, label, label size, flags, flags size, serial number, its size, width, its size
+    let (version, label, labelSize, serial, serialSize, width, widthSize) =
+      (fields[0], fields[1], fields[2], fields[5], fields[6], fields[7], fields[8])
+    guard version == 6, labelSize == 8, serialSize == 8, widthSize == 2, serial >= 8, label == serial + 8
+    else { return nil }
+    self.label = UInt64(label)
+    self.width = UInt64(width)
+    state = UInt64(serial) - 8
+  }
+
+  init(label: UInt64, width: UInt64, state: UInt64) {
+    self.label = label
+    self.width = width
+    self.state = state
+  }
+
+  struct Queue: Equatable {
+    let address: UInt64
+    let label: String?
+    /// 1 for a serial queue.
+    let width: Int
+    /// The thread draining it (a live thread of the process), when known.
+    let drainer: Int32?
+  }
+
+  /// The queue a `dispatch_sync` waiter sleeps for, or nil when the memory does not look
+  /// like a sync context pointing to a queue.
+  func queue(waitedOnAt event: UInt64, memory: ProcessMemory, live: Set<Int32>, mainThread: Int32) -> Queue? {
+    guard event >= Self.contextQueueBeforeEvent,
+      let address = memory.uint64(at: event - Self.contextQueueBeforeEvent), address % 8 == 0,
+      address > 0x10000,
+      let labelPointer = memory.uint64(at: address + label),
+      let widthValue = memory.uint16s(at: address + width, count: 1)?.first, widthValue >= 1,
+      let stateValue = memory.uint64(at: address + state)
+    else { return nil }
+    let name = labelPointer == 0 ? nil : memory.cString(at: labelPointer, limit: 256)
+    // A label that is not printable text means the guess was wrong: not a queue.
+    if labelPointer != 0 && name == nil { return nil }
+    let width = Int(widthValue)
+    var drainer: Int32?
+    if width == 1 {
+      let owner = Int32(truncatingIfNeeded: stateValue & 0x3fff_ffff)
+      drainer = live.contains(owner) ? owner : nil
+      // Nobody drains the main queue but the main thread, which must come back to it.
+      if drainer == nil && name == Self.mainQueueLabel { drainer = mainThread }
+    }
+    return Queue(address: address, label: name, width: width, drainer: drainer)
+  }
+}
+
+extension ProcessMemory {
+  func uint64(at address: UInt64) -> UInt64? {
+    var value: UInt64 = 0
+    let count = withUnsafeMutableBytes(of: &value) {
+      pread(descriptor, $0.baseAddress, 8, off_t(Int64(bitPattern: address)))
+    }
+    return count == 8 ? value : nil
+  }
+
+  func uint16s(at address: UInt64, count: Int) -> [UInt16]? {
+    var values = [UInt16](repeating: 0, count: count)
+    let read = values.withUnsafeMutableBytes {
+      pread(descriptor, $0.baseAddress, $0.count, off_t(Int64(bitPattern: address)))
+    }
+    return read == count * 2 ? values : nil
+  }
+
+  /// A NUL-terminated string of printable UTF-8 within `limit` bytes, or nil.
+  func cString(at address: UInt64, limit: Int) -> String? {
+    var bytes = [UInt8](repeating: 0, count: limit)
+    let read = bytes.withUnsafeMutableBytes {
+      pread(descriptor, $0.baseAddress, $0.count, off_t(Int64(bitPattern: address)))
+    }
+    guard read > 0, let end = bytes[..<read].firstIndex(of: 0), end > 0 else { return nil }
+    let text = String(decoding: bytes[..<end], as: UTF8.self)
+    guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{FFFD}" }) else { return nil }
+    return text
+  }
+}
