@@ -120,6 +120,11 @@ public struct Explanation: Sendable, Equatable {
     let who = snapshot.label(task: other)
     switch edge {
     case .holds(let hold) where snapshot.resource(hold.resource)?.kind == .dispatchQueue:
+      // The main queue runs on the main thread alone, and only once it returns to it.
+      if snapshot.resource(hold.resource)?.name == "com.apple.main-thread" {
+        return
+          "\(snapshot.label(resource: hold.resource)) runs only on the main thread, \(who), which must return to it"
+      }
       return "\(snapshot.label(resource: hold.resource)) is running a block on \(who)"
     case .holds(let hold):
       var text = "\(snapshot.describe(hold: hold)) is held by \(who)"

@@ -173,6 +173,25 @@ struct ProcEndToEndTests {
     #expect(text.output.contains("dispatch-queue \"com.example.ledger\" is running a block on task"))
   }
 
+  @Test func aThreeQueueRingIsOneCycle() throws {
+    let program = try CProgram("dispatch_ring")
+    let document = try report(try program.attachUntil { $0.status == 3 })
+    let deadlock = try #require(document.deadlocks.first)
+    #expect(Set(deadlock.cycle.map(\.taskName)) == ["stage-0", "stage-1", "stage-2"])
+    #expect(Set(deadlock.resources) == ["com.example.stage-0", "com.example.stage-1", "com.example.stage-2"])
+  }
+
+  @Test func mainSyncAgainstAMainThreadThatWaitsIsACycle() throws {
+    let program = try CProgram("dispatch_main_sync")
+    let outcome = try program.attachUntil { $0.status == 3 }
+    let deadlock = try #require(try report(outcome).deadlocks.first)
+    #expect(Set(deadlock.cycle.map(\.waitKind)) == ["dispatch-sync", "mutex"])
+    let text = try deadtop("--attach", "\(program.pid)", "--once")
+    #expect(
+      text.output.contains(
+        "dispatch-queue \"com.apple.main-thread\" runs only on the main thread, task \(program.pid)"))
+  }
+
   @Test func busySyncCallsThatProgressAreNotADeadlock() throws {
     let program = try CProgram("dispatch_ordered")
     usleep(300_000)
