@@ -82,8 +82,7 @@ public struct Explanation: Sendable, Equatable {
       return snapshot.label(task: id)
     }
     var line =
-      "\(snapshot.label(task: id)) \(waitClause(wait, in: snapshot)) for "
-      + formatDuration(snapshot.seconds(since: wait.sinceNanoseconds))
+      "\(snapshot.label(task: id)) \(waitClause(wait, in: snapshot)) for \(snapshot.waited(wait))"
     if let site = wait.site { line += ", at \(site.description)" }
     return line
   }

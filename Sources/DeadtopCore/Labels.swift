@@ -100,6 +100,11 @@ extension Snapshot {
     }
   }
 
+  /// How long a task has waited: `2.1s`, or `≥ 2.1s` when the source saw only since when.
+  public func waited(_ wait: Wait) -> String {
+    (wait.sinceIsLowerBound ? "≥ " : "") + formatDuration(seconds(since: wait.sinceNanoseconds))
+  }
+
   /// `mutex "A"` or `rwmutex "cfg" (read)`.
   public func describe(hold: Hold) -> String {
     let resourceLabel = label(resource: hold.resource)

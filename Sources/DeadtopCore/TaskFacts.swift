@@ -38,8 +38,7 @@ public struct TaskFacts: Sendable, Equatable {
     switch task.state {
     case .running: title += ": running"
     case .blocked:
-      let since = task.wait.map { snapshot.seconds(since: $0.sinceNanoseconds) } ?? 0
-      title += ": blocked for \(formatDuration(since))"
+      title += ": blocked for " + (task.wait.map { snapshot.waited($0) } ?? formatDuration(0))
     case .ended:
       let ago = task.endedAtNanoseconds.map { snapshot.seconds(since: $0) } ?? 0
       title += ": ended \(formatDuration(ago)) ago"

@@ -75,6 +75,9 @@ public struct Wait: Sendable, Equatable {
   public var deadlineNanoseconds: UInt64?
   /// A receive by a `for value in channel` loop.
   public var iterating = false
+  /// `sinceNanoseconds` is when the source first saw the wait, not when it began (a
+  /// thread read through /proc): the time waited is at least that long.
+  public var sinceIsLowerBound = false
 
   public init(
     kind: Kind, target: Target, sinceNanoseconds: UInt64 = 0, sequence: UInt64 = 0,

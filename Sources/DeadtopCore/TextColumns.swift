@@ -8,6 +8,7 @@ extension String {
     for character in self {
       switch character {
       case "→": result += "->"
+      case "≥": result += ">="
       case "─": result += "-"
       case "▶": result += ">"
       case "✖": result += "X"

@@ -138,6 +138,8 @@ public final class ProcSource: SnapshotSource {
       }
     }
     waitsSeen = waitsSeen.filter { seen.contains($0.key) }
+    // A wait's start is when this source first saw it: the time waited is at least that.
+    for tid in waits.keys { waits[tid]?.sinceIsLowerBound = true }
 
     let tasks = threads.map { thread -> TaskInfo in
       let wait = waits[thread.tid]

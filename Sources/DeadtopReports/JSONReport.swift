@@ -173,6 +173,9 @@ public enum JSONReport {
     public var cases: [CaseEntry]?
     /// Seconds until the wait ends by itself (a timeout, a sleep).
     public var endsInSeconds: Double?
+    /// True when `seconds` is a lower bound: the source saw when the wait was first
+    /// seen, not when it began (a process read through /proc).
+    public var secondsAtLeast: Bool?
   }
 
   public struct CaseEntry: Codable, Equatable, Sendable {
@@ -353,7 +356,7 @@ public enum JSONReport {
           },
         endsInSeconds: wait.deadlineNanoseconds.map {
           rounded($0 > snapshot.takenAtNanoseconds ? Double($0 - snapshot.takenAtNanoseconds) / 1e9 : 0)
-        })
+        }, secondsAtLeast: wait.sinceIsLowerBound ? true : nil)
     }
     return TaskEntry(
       id: task.id, tid: task.osThreadID, name: task.name, state: task.state.rawValue,

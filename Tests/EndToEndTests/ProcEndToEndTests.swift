@@ -173,6 +173,26 @@ struct ProcEndToEndTests {
     #expect(text.output.contains("dispatch-queue \"com.example.ledger\" is running a block on task"))
   }
 
+  @Test func aWaitReadThroughProcIsAtLeastAsLongAsItWasSeen() throws {
+    let program = try CProgram("abba")
+    _ = try program.attachUntil { $0.status == 3 }
+    // One source kept across snapshots, as the live view keeps it: the wait grows.
+    let source = try ProcSource(pid: program.pid)
+    let first = try source.snapshot()
+    usleep(300_000)
+    let later = try source.snapshot()
+    let waiter = try #require(later.tasks.first { $0.wait?.kind == .mutex })
+    let wait = try #require(waiter.wait)
+    #expect(wait.sinceIsLowerBound)
+    #expect(later.seconds(since: wait.sinceNanoseconds) >= 0.3)
+    #expect(first.task(waiter.id)?.wait?.sinceNanoseconds == wait.sinceNanoseconds, "the same episode")
+    // Reports say it is a lower bound.
+    let text = try deadtop("--attach", "\(program.pid)", "--once")
+    #expect(text.output.contains("waits to lock mutex \"ledger_lock\" for ≥ "))
+    let json = try report(try deadtop("--attach", "\(program.pid)", "--once", "--json"))
+    #expect(json.tasks.compactMap(\.wait).allSatisfy { $0.secondsAtLeast == true })
+  }
+
   @Test func aThreeQueueRingIsOneCycle() throws {
     let program = try CProgram("dispatch_ring")
     let document = try report(try program.attachUntil { $0.status == 3 })

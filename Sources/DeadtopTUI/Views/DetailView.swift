@@ -82,7 +82,7 @@ enum DetailView {
       guard let wait = snapshot.task(waiter)?.wait else { continue }
       var text =
         "    \(snapshot.label(task: waiter)) wants \(wait.kind.rawValue) for "
-        + formatDuration(snapshot.seconds(since: wait.sinceNanoseconds))
+        + snapshot.waited(wait)
       if let site = wait.site { text += ", at \(site.description)" }
       let role: Role = analysis.deadlocked.contains(waiter) ? .deadlock : .normal
       lines.append(ViewLine(text, role, subject: .task(waiter)))

@@ -13,6 +13,8 @@ enum TasksView {
     /// Who must act first (`pay-bob-alice`): the point of the row.
     var blockedBy: String
     var waitSeconds: Double?
+    /// `2.1s`, or `≥2.1s` when only a lower bound is known (/proc).
+    var waited: String
     var holds: String
     /// `LockScenarios.swift:23`: where it waits, or holds, or was spawned.
     var site: String
@@ -54,7 +56,7 @@ enum TasksView {
           let row = Self.row(order[position], analysis, longWaitSeconds: longWait)
           var cells = [(row.deadlocked ? context.glyphs.marker : " ") + "\(row.id)"]
           if !narrow { cells.append(row.tid) }
-          cells += [row.name, row.state, row.waitSeconds.map(formatDuration) ?? ""]
+          cells += [row.name, row.state, row.waited]
           cells += [
             row.wait, row.blockedBy,
             narrow ? row.site.replacingOccurrences(of: ".swift:", with: ":") : row.site,
@@ -106,6 +108,7 @@ enum TasksView {
     guard let task = snapshot.task(id) else {
       return Row(
         id: id, tid: "-", name: "task \(id)", state: "gone", wait: "", blockedBy: "", waitSeconds: nil,
+        waited: "",
         holds: "",
         site: "", deadlocked: false, longWait: false, ended: true)
     }
@@ -128,6 +131,7 @@ enum TasksView {
     return Row(
       id: task.id, tid: task.osThreadID == 0 ? "-" : "\(task.osThreadID)", name: task.name,
       state: task.state.rawValue, wait: wait, blockedBy: blockedBy, waitSeconds: seconds,
+      waited: task.wait.map { ($0.sinceIsLowerBound ? "≥" : "") + formatDuration(seconds ?? 0) } ?? "",
       holds: holds.joined(separator: ", "),
       site: site.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "",
       deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
