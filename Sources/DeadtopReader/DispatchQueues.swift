@@ -39,12 +39,6 @@ struct DispatchLayout: Equatable {
     state = UInt64(serial) - 8
   }
 
-  init(label: UInt64, width: UInt64, state: UInt64) {
-    self.label = label
-    self.width = width
-    self.state = state
-  }
-
   struct Queue: Equatable {
     let address: UInt64
     let label: String?

@@ -21,7 +21,7 @@ extension SegmentDecoder {
   func readSchedtrace() -> [SchedRecord] {
     var records: [SchedRecord] = []
     let start = header.clock_base_monotonic_ns
-    ring(layoutTables.schedtrace, head: headerField(\.schedtrace_head), blank: dt_sched_record()) { record in
+    ring(layout.schedtrace, head: headerField(\.schedtrace_head), blank: dt_sched_record()) { record in
       records.append(
         SchedRecord(
           timeNanoseconds: record.time_ns, line: Self.line(of: record, sinceStart: record.time_ns &- start),
@@ -42,7 +42,7 @@ extension SegmentDecoder {
 
   func readEvents() -> [Event] {
     var events: [Event] = []
-    ring(layoutTables.events, head: headerField(\.events_head), blank: dt_event()) { event in
+    ring(layout.events, head: headerField(\.events_head), blank: dt_event()) { event in
       guard let kind = Self.eventKind(event.kind) else { return }
       events.append(
         Event(
@@ -68,10 +68,10 @@ extension SegmentDecoder {
 
   /// Sites that ever waited, from the live counters (atomics, read relaxed).
   func readSiteContention() -> [SiteContention] {
-    let table = UnsafeMutableRawPointer(mutating: base + Int(layoutTables.sites.offset))
+    let table = UnsafeMutableRawPointer(mutating: base + Int(layout.sites.offset))
     var result: [SiteContention] = []
     for index in 0..<sites.count {
-      let entry = (table + index * Int(layoutTables.sites.slot_size)).assumingMemoryBound(to: dt_site.self)
+      let entry = (table + index * Int(layout.sites.slot_size)).assumingMemoryBound(to: dt_site.self)
       let contended = dt_load_relaxed_u64(&entry.pointee.contended)
       guard contended > 0, let site = sites[index] else { continue }
       result.append(
@@ -86,7 +86,7 @@ extension SegmentDecoder {
 
   /// Edges are written once before `edges_used` covers them, so each is decoded once.
   func refreshEdges(used: UInt64, stringsUsed: UInt64) {
-    let table = layoutTables.edges
+    let table = layout.edges
     let count = Int(min(used, UInt64(table.capacity)))
     guard count > edges.count else { return }
     for index in edges.count..<count {

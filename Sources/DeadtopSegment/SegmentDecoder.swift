@@ -11,7 +11,8 @@ public final class SegmentDecoder {
 
   let base: UnsafeRawPointer
   let header: dt_header
-  private let layout: SegmentValidation.Validated
+  /// The validated table descriptors (the history extension reads them too).
+  let layout: SegmentValidation.Validated
   private var taskSlots: SlotCopier<dt_task_slot>
   private var resourceSlots: SlotCopier<dt_resource_slot>
   private var strings: [UInt32: String] = [:]
@@ -245,5 +246,4 @@ public final class SegmentDecoder {
     }
   }
 
-  var layoutTables: SegmentValidation.Validated { layout }
 }

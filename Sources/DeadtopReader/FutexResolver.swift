@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Reads another process's memory through /proc/<pid>/mem (pread: nothing is stopped).
+final class ProcessMemory {
+  let descriptor: Int32
+
+  init?(pid: Int32) {
+    let descriptor = open("/proc/\(pid)/mem", O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    self.descriptor = descriptor
+  }
+
+  deinit { close(descriptor) }
+
+  func int32(at address: UInt64) -> Int32? {
+    var value: Int32 = 0
+    let count = withUnsafeMutableBytes(of: &value) {
+      pread(descriptor, $0.baseAddress, 4, off_t(Int64(bitPattern: address)))
+    }
+    return count == 4 ? value : nil
+  }
+}
+
+/// What a futex wait is, from the syscall's arguments and the memory around the word.
+enum FutexResolver {
+  enum Resolution: Equatable {
+    /// pthread_join: the futex is the joined thread's tid word.
+    case join(Int32)
+    /// A glibc pthread_mutex_t (owner at +8, kind at +16) or a PI futex (owner in the word).
+    case mutex(owner: Int32?, kind: String)
+    /// A glibc pthread_rwlock_t held for writing (writer at +24 from its start).
+    case rwlock(base: UInt64, writer: Int32, asWriter: Bool)
+    /// `dispatch_sync` onto a libdispatch queue (DispatchLayout).
+    case dispatchQueue(DispatchLayout.Queue)
+    case unknown
+  }
+
+  static func resolve(
+    address: UInt64, operation: UInt64, expected: UInt64, waiter: Int32, live: Set<Int32>,
+    memory: ProcessMemory?, dispatch: DispatchLayout? = nil, mainThread: Int32 = 0
+  ) -> Resolution {
+    let command = operation & 127
+    guard let memory else {
+      return command == 6 || command == 13 ? .mutex(owner: nil, kind: "priority-inheritance") : .unknown
+    }
+    // dispatch_sync sleeps on its sync context's event, expecting 0xffffffff.
+    if let dispatch, expected == 0xffff_ffff, command == 0 || command == 9,
+      let queue = dispatch.queue(waitedOnAt: address, memory: memory, live: live, mainThread: mainThread)
+    {
+      return .dispatchQueue(queue)
+    }
+    let word = memory.int32(at: address)
+    if command == 6 || command == 13 {  // FUTEX_LOCK_PI(2): the word holds the owner's tid
+      let owner = word.map { $0 & 0x3fff_ffff }
+      return .mutex(owner: owner.flatMap { live.contains($0) ? $0 : nil }, kind: "priority-inheritance")
+    }
+    // pthread_join waits until the joined thread's tid word, which holds its tid, clears.
+    if let value = Int32(exactly: expected), value > 0, live.contains(value), value != waiter, word == value {
+      return .join(value)
+    }
+    // glibc pthread_mutex_t: __lock at +0 (the futex), __owner at +8, __kind at +16.
+    if let owner = memory.int32(at: address + 8), live.contains(owner), let word, word != 0 {
+      let kind = memory.int32(at: address + 16).map { kindName($0) } ?? "glibc"
+      return .mutex(owner: owner, kind: kind)
+    }
+    // glibc pthread_rwlock_t: readers wait on __wrphase_futex (+8), writers on
+    // __writers_futex (+12); __cur_writer (+24) holds the writer's tid.
+    for (offset, asWriter) in [(UInt64(8), false), (UInt64(12), true)] where address >= offset {
+      let base = address - offset
+      if let writer = memory.int32(at: base + 24), live.contains(writer) {
+        return .rwlock(base: base, writer: writer, asWriter: asWriter)
+      }
+    }
+    return .unknown
+  }
+
+  static func kindName(_ kind: Int32) -> String {
+    switch kind & 3 {
+    case 0: "normal"
+    case 1: "recursive"
+    case 2: "error-checking"
+    default: "adaptive"
+    }
+  }
+}
