@@ -15,6 +15,8 @@ enum Status {
   static let deadlock: Int32 = 3
   /// No deadlock was found, but the facts a verdict needs were hidden (permissions).
   static let unknown: Int32 = 4
+  /// No deadlock, but every thread of the Swift concurrency pool is blocked.
+  static let hang: Int32 = 5
 }
 
 extension Analysis {
@@ -22,6 +24,7 @@ extension Analysis {
   var exitStatus: Int32 {
     switch verdict {
     case .deadlock: Status.deadlock
+    case .hang: Status.hang
     case .noDeadlock: Status.clean
     case .unknown: Status.unknown
     }
@@ -101,7 +104,7 @@ struct DeadtopCommand: ParsableCommand {
 
       --attach opens the live view; --once prints one report. Exit status: 0 no deadlock, \
       3 a deadlock was found, 4 the verdict is unknown (the facts it needs were hidden: \
-      permissions), 1 an error (no such process, permission denied, stale or unreadable \
+      permissions), 5 a hang (every thread of the Swift concurrency pool is blocked), 1 an error (no such process, permission denied, stale or unreadable \
       segment, bad arguments).
       """,
     subcommands: [AttachCommand.self, ListCommand.self, DemoCommand.self, ScenarioCommand.self],
@@ -187,7 +190,7 @@ extension DeadtopCommand {
       Glibc.exit(Status.failure)
     } catch {
       let code = exitCode(for: error)
-      if code == .success || code.rawValue == Status.deadlock || code.rawValue == Status.unknown {
+      if code == .success || [Status.deadlock, Status.unknown, Status.hang].contains(code.rawValue) {
         exit(withError: error)
       }
       // A usage error is one line too, pointing at the help instead of printing it.

@@ -31,17 +31,22 @@ public struct Analysis: Sendable {
   public let waiters: [ResourceID: [TaskID]]
   public internal(set) var deadlocked: Set<TaskID>
   public internal(set) var deadlocks: [Deadlock]
+  /// Pools every thread of which is blocked: a hang of all their work.
+  public internal(set) var starvedPools: [PoolStarvation]
 
   /// What may be said of the process. A deadlock found is a deadlock even when some facts
   /// are hidden; but without a finding, hidden facts leave the verdict unknown.
   public enum Verdict: String, Sendable {
     case deadlock
+    /// No deadlock, but a pool is starved: its async work cannot run.
+    case hang
     case noDeadlock = "no-deadlock"
     case unknown
   }
 
   public var verdict: Verdict {
     if !deadlocks.isEmpty { return .deadlock }
+    if !starvedPools.isEmpty { return .hang }
     return snapshot.hiddenFacts.isEmpty ? .noDeadlock : .unknown
   }
 
@@ -105,6 +110,8 @@ public struct Analysis: Sendable {
     let stuck = graph.deadlocked()
     self.deadlocked = Set(ids.indices.filter { stuck[$0] }.map { ids[$0] })
     self.deadlocks = graph.explain(deadlocked: stuck)
+    self.starvedPools = Self.starvedPools(
+      in: snapshot, requirements: self.requirements, deadlocked: self.deadlocked)
     if isGlobal {
       // Nothing in the runtime can wake any of them: Go's fatal "all goroutines are asleep".
       for index in deadlocks.indices where deadlocks[index].certainty == .likely {
@@ -154,7 +161,7 @@ public struct Analysis: Sendable {
         (waiters[resource] ?? []).filter { facts.wait($0)?.kind == .writeLock }
       }
       switch wait.kind {
-      case .mutex, .dispatchSync:
+      case .mutex, .dispatchSync, .once:
         // A serial queue is held by the thread draining it, as a mutex by its owner.
         return Requirement(
           mode: .all, tasks: current.count == 1 ? [current[0].task] : unique(current.map(\.task)))

@@ -1,5 +1,5 @@
-/// The one home of the reporting policy: a deadlock is shown only when two consecutive
-/// snapshots show it with the same wait episodes (a deadlock never dissolves, so this
+/// The one home of the reporting policy: a deadlock (or a starved pool) is shown only
+/// when two consecutive snapshots show it with the same wait episodes (a deadlock never dissolves, so this
 /// filters out a picture torn by a lock changing hands mid-read), and a confirmed finding
 /// is announced once while its tasks stay in those episodes. The live view, `--once`,
 /// `--stacks` and the runtime's in-process check are thin loops around it.
@@ -22,7 +22,10 @@ public struct DeadlockConfirmation: Sendable {
     let analysis = Analysis(snapshot)
     let confirmed = analysis.confirmed(by: previous)
     previous = snapshot
-    return Result(analysis: confirmed, unconfirmed: analysis.deadlocks.count - confirmed.deadlocks.count)
+    return Result(
+      analysis: confirmed,
+      unconfirmed: analysis.deadlocks.count - confirmed.deadlocks.count + analysis.starvedPools.count
+        - confirmed.starvedPools.count)
   }
 
   /// The confirmed findings of `analysis` not announced before; they count as announced
@@ -53,12 +56,12 @@ extension Analysis {
   func confirmed(by earlier: Snapshot?) -> Analysis {
     var earlierWaits: [TaskID: UInt64] = [:]
     for task in earlier?.tasks ?? [] { if let wait = task.wait { earlierWaits[task.id] = wait.sequence } }
-    var result = self
-    result.deadlocks = deadlocks.filter { deadlock in
-      deadlock.waitingTasks.allSatisfy { id in
-        snapshot.task(id)?.wait.map { earlierWaits[id] == $0.sequence } ?? false
-      }
+    func stillWaiting(_ id: TaskID) -> Bool {
+      snapshot.task(id)?.wait.map { earlierWaits[id] == $0.sequence } ?? false
     }
+    var result = self
+    result.deadlocks = deadlocks.filter { $0.waitingTasks.allSatisfy(stillWaiting) }
+    result.starvedPools = starvedPools.filter { $0.threads.allSatisfy(stillWaiting) }
     result.deadlocked = Set(result.deadlocks.flatMap(\.waitingTasks))
     return result
   }

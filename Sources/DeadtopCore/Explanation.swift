@@ -92,7 +92,7 @@ public struct Explanation: Sendable, Equatable {
   public static func waitClause(_ wait: Wait, in snapshot: Snapshot) -> String {
     let what = snapshot.describe(wait: wait)
     switch wait.kind {
-    case .waitGroup, .cond, .futex:
+    case .waitGroup, .cond, .futex, .once:
       // "wait for waitgroup X", "wait on cond X": the verb is already a wait.
       return "waits " + what.dropFirst("wait ".count)
     case .sleep: return "sleeps"
@@ -125,6 +125,8 @@ public struct Explanation: Sendable, Equatable {
           "\(snapshot.label(resource: hold.resource)) runs only on the main thread, \(who), which must return to it"
       }
       return "\(snapshot.label(resource: hold.resource)) is running a block on \(who)"
+    case .holds(let hold) where snapshot.resource(hold.resource)?.kind == .once:
+      return "\(snapshot.label(resource: hold.resource)) is being initialized by \(who)"
     case .holds(let hold):
       var text = "\(snapshot.describe(hold: hold)) is held by \(who)"
       if let site = hold.site { text += " (acquired at \(site.description))" }
@@ -183,6 +185,7 @@ public struct Explanation: Sendable, Equatable {
     case .semaphore: "acquires"
     case .mutex, .readLock, .writeLock: "wants"
     case .dispatchSync: "syncs onto"
+    case .once: "waits for"
     }
   }
 
@@ -198,7 +201,11 @@ public struct Explanation: Sendable, Equatable {
       let link: String? =
         switch edge {
         case .holds(let hold)?:
-          snapshot.resource(hold.resource)?.kind == .dispatchQueue ? "drained by" : "held by"
+          switch snapshot.resource(hold.resource)?.kind {
+          case .dispatchQueue?: "drained by"
+          case .once?: "run by"
+          default: "held by"
+          }
         case .queuedWriter?: "writer queued"
         case .member?: "member"
         case .mayUse(let resource)?:

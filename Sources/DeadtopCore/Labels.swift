@@ -37,8 +37,17 @@ extension Snapshot {
       case .readLock: return "read-lock \(label(resource: id))"
       case .writeLock: return "write-lock \(label(resource: id))"
       case .join: return "join \(label(resource: id))"
-      case .futex: return "wait on \(label(resource: id)) (no known owner)"
+      case .futex:
+        switch resource(id)?.kind {
+        case .dispatchSemaphore?:
+          return "wait on \(label(resource: id)) (DispatchSemaphore.wait: no owner, any thread may signal it)"
+        case .dispatchGroup?:
+          return
+            "wait for \(label(resource: id)) (DispatchGroup.wait: no owner, it ends when its work leaves)"
+        default: return "wait on \(label(resource: id)) (no known owner)"
+        }
       case .dispatchSync: return "run sync on \(label(resource: id))"
+      case .once: return "wait for \(label(resource: id)) to be initialized"
       case .send: return "send on \(label(resource: id))"
       case .receive: return (wait.iterating ? "range over " : "receive from ") + label(resource: id)
       case .select:
@@ -69,8 +78,14 @@ extension Snapshot {
       case .readLock: return "read-lock \(quoted(id))"
       case .writeLock: return "write-lock \(quoted(id))"
       case .join: return "join \(quoted(id))"
-      case .futex: return "futex \(quoted(id))"
+      case .futex:
+        switch resource(id)?.kind {
+        case .dispatchSemaphore?: return "semaphore \(quoted(id))"
+        case .dispatchGroup?: return "group \(quoted(id))"
+        default: return "futex \(quoted(id))"
+        }
       case .dispatchSync: return "sync \(quoted(id))"
+      case .once: return "once \(quoted(id))"
       case .send: return "send \(quoted(id))"
       case .receive: return (wait.iterating ? "range " : "recv ") + quoted(id)
       case .select:
@@ -96,13 +111,39 @@ extension Snapshot {
     case .semaphore: return "\(resource.count)/\(resource.capacity) permits taken"
     case .dispatchQueue:
       return resource.capacity > 1 ? "concurrent (width \(resource.capacity)): no single owner" : "serial"
-    case .cond, .mutex, .rwMutex, .futex: return nil
+    case .dispatchSemaphore:
+      return resource.count > 0 ? "\(counted(resource.count, "thread")) waiting" : nil
+    case .cond, .mutex, .rwMutex, .futex, .dispatchGroup, .once: return nil
     }
   }
 
   /// How long a task has waited: `2.1s`, or `≥ 2.1s` when the source saw only since when.
   public func waited(_ wait: Wait) -> String {
     (wait.sinceIsLowerBound ? "≥ " : "") + formatDuration(seconds(since: wait.sinceNanoseconds))
+  }
+
+  /// The call a blocked thread is in, as a Swift developer writes it:
+  /// `DispatchSemaphore.wait`, `DispatchQueue.sync`, `a lock`.
+  public func blockingCall(of wait: Wait) -> String {
+    switch wait.kind {
+    case .futex:
+      guard case .resource(let id) = wait.target else { return "a futex wait" }
+      switch resource(id)?.kind {
+      case .dispatchSemaphore?: return "DispatchSemaphore.wait"
+      case .dispatchGroup?: return "DispatchGroup.wait"
+      default: return "a futex wait"
+      }
+    case .dispatchSync: return "DispatchQueue.sync"
+    case .once: return "a one-time initializer"
+    case .mutex: return "a lock"
+    case .readLock, .writeLock: return "a read-write lock"
+    case .join: return "a thread join"
+    case .sleep: return "a sleep"
+    case .send, .receive, .select: return "a channel operation"
+    case .waitGroup: return "WaitGroup.wait"
+    case .cond: return "a condition wait"
+    case .semaphore: return "a semaphore acquire"
+    }
   }
 
   /// `mutex "A"` or `rwmutex "cfg" (read)`.

@@ -13,9 +13,18 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
     /// A serial (or concurrent) libdispatch queue, seen through /proc: the thread that
     /// drains it holds it; a `sync` onto it waits for that thread.
     case dispatchQueue = "dispatch-queue"
+    /// A `DispatchSemaphore` or a `DispatchGroup`, seen through /proc: no owner, any
+    /// thread may signal (or leave) it.
+    case dispatchSemaphore = "dispatch-semaphore"
+    case dispatchGroup = "dispatch-group"
+    /// A one-time initialization (`dispatch_once`, a Swift `static let` or global): the
+    /// thread running the initializer holds it.
+    case once
 
     /// A channel, WaitGroup, Cond or semaphore: state beyond holders.
-    public var isSynchronizer: Bool { ![.mutex, .rwMutex, .futex, .dispatchQueue].contains(self) }
+    public var isSynchronizer: Bool {
+      ![.mutex, .rwMutex, .futex, .dispatchQueue, .dispatchSemaphore, .dispatchGroup, .once].contains(self)
+    }
   }
   public var id: ResourceID
   public var kind: Kind

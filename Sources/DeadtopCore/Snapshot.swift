@@ -24,6 +24,8 @@ public struct Snapshot: Sendable, Equatable {
   public var events: [Event] = []
   /// Contention per call site, for the sites that ever waited.
   public var siteContention: [SiteContention] = []
+  /// The thread pools that run the process's async work (/proc: the Swift concurrency pool).
+  public var pools: [ThreadPool] = []
   /// Bumped by the runtime's sampler; 0 when none runs.
   public var heartbeat: UInt64 = 0
 
@@ -103,9 +105,11 @@ public struct CallSite: Sendable, Hashable {
     self.function = function
   }
 
-  /// `Demo/ABBA.swift:31 in run()`
+  /// `Demo/ABBA.swift:31 in run()`; with no line (a function found on a stack in the
+  /// binary `file`): `Registry.init() in server`.
   public var description: String {
-    function.isEmpty ? "\(file):\(line)" : "\(file):\(line) in \(function)"
+    if line == 0 { return function.isEmpty ? file : "\(function) in \(file)" }
+    return function.isEmpty ? "\(file):\(line)" : "\(file):\(line) in \(function)"
   }
 }
 

@@ -35,6 +35,9 @@ public struct Wait: Sendable, Equatable {
     /// `DispatchQueue.sync` (dispatch_sync) onto a queue another thread drains, seen
     /// through /proc: like a lock, it waits for that thread.
     case dispatchSync = "dispatch-sync"
+    /// A one-time initializer another thread is running (`dispatch_once`, a Swift
+    /// `static let` or global), seen through /proc: like a lock, it waits for that thread.
+    case once
     case send
     case receive
     /// A select: `cases` lists what it waits on.

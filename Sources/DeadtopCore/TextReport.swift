@@ -12,6 +12,10 @@ public enum TextReport {
       out.append("")
       out.append(contentsOf: describe(deadlock, number: index + 1, in: analysis))
     }
+    for starvation in analysis.starvedPools {
+      out.append("")
+      out.append(contentsOf: lines(of: Explanation(starvation, in: analysis)))
+    }
     for (index, potential) in analysis.potentialDeadlocks.enumerated() {
       out.append("")
       out.append(contentsOf: describe(potential, number: index + 1))
@@ -62,6 +66,13 @@ public enum TextReport {
           + analysis.snapshot.hiddenFacts.joined(separator: "; ") + ")."
       ]
     }
+    if count == 0, let starvation = analysis.starvedPools.first {
+      let pool = starvation.pool
+      return [
+        "HANG: no deadlock, but every thread of the \(pool.name) is blocked (\(starvation.threads.count) of "
+          + "\(pool.width)): no async task can run."
+      ]
+    }
     guard count > 0 else {
       return potential == 0
         ? ["No deadlock found."]
@@ -85,7 +96,11 @@ public enum TextReport {
 
   /// A finding as text: the explanation's steps, indented by what they are.
   public static func describe(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> [String] {
-    Explanation(deadlock, number: number, in: analysis).steps.map { step in
+    lines(of: Explanation(deadlock, number: number, in: analysis))
+  }
+
+  public static func lines(of explanation: Explanation) -> [String] {
+    explanation.steps.map { step in
       switch step {
       case .heading(let text, _): text
       case .wait(let text, _): "    " + text

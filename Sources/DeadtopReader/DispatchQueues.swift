@@ -18,6 +18,10 @@ struct DispatchLayout: Equatable {
   let label: UInt64
   let width: UInt64
   let state: UInt64
+  /// The vtables that mark a dispatch semaphore and a dispatch group (from libdispatch's
+  /// full symbol table; nil when it was stripped, and those waits stay plain futexes).
+  let semaphoreVtable: UInt64?
+  let groupVtable: UInt64?
   /// The sync context's queue pointer, before its event (the futex word).
   static let contextQueueBeforeEvent: UInt64 = 40
   /// The main queue is drained by the main thread alone.
@@ -37,6 +41,70 @@ struct DispatchLayout: Equatable {
     self.label = UInt64(label)
     self.width = UInt64(width)
     state = UInt64(serial) - 8
+    semaphoreVtable = symbols.address(of: "__OS_dispatch_semaphore_vtable", inLibrary: "libdispatch.so")
+    groupVtable = symbols.address(of: "__OS_dispatch_group_vtable", inLibrary: "libdispatch.so")
+  }
+
+  // The object header every dispatch object starts with: vtable, two reference counts,
+  // do_next, target queue, context, finalizer (DISPATCH_OBJECT_HEADER, 48 bytes).
+  static let nextObject: UInt64 = 16
+  /// A semaphore's futex (dsema_sema) follows its value and original value.
+  static let semaphoreFutex: UInt64 = 64
+  static let semaphoreValue: UInt64 = 48
+  /// A group waits on its generation (dg_gen), the high half of dg_state.
+  static let groupFutex: UInt64 = 52
+  static let groupBits: UInt64 = 48
+
+  /// A dispatch semaphore or group whose futex is at `address`, told by its vtable.
+  enum Synchronizer: Equatable {
+    /// `value` is dsema_value: negative, minus the number of waiters.
+    case semaphore(object: UInt64, value: Int64)
+    case group(object: UInt64)
+  }
+
+  func synchronizer(waitedOnAt address: UInt64, memory: ProcessMemory) -> Synchronizer? {
+    if let vtable = semaphoreVtable, address >= Self.semaphoreFutex,
+      memory.uint64(at: address - Self.semaphoreFutex) == vtable,
+      let value = memory.uint64(at: address - Self.semaphoreFutex + Self.semaphoreValue)
+    {
+      return .semaphore(object: address - Self.semaphoreFutex, value: Int64(bitPattern: value))
+    }
+    if let vtable = groupVtable, address >= Self.groupFutex,
+      memory.uint64(at: address - Self.groupFutex) == vtable
+    {
+      return .group(object: address - Self.groupFutex)
+    }
+    return nil
+  }
+
+  /// A lane's queued items: dq_items_tail is the pointer just before dq_state, and
+  /// dq_items_head follows the width, priority, specifics and sref count.
+  var itemsTail: UInt64 { state - 8 }
+  var itemsHead: UInt64 { width + 24 }
+
+  /// How many items a queue holds waiting to run, walked along do_next (at most `limit`).
+  func queuedItems(of queue: UInt64, memory: ProcessMemory, limit: Int) -> Int? {
+    guard let tail = memory.uint64(at: queue + itemsTail), var item = memory.uint64(at: queue + itemsHead)
+    else {
+      return nil
+    }
+    if tail == 0 { return 0 }
+    var count = 0
+    while item != 0 && count < limit {
+      count += 1
+      if item == tail { return count }
+      guard let next = memory.uint64(at: item + Self.nextObject) else { return nil }
+      item = next
+    }
+    // An enqueue in flight links the tail before its predecessor's do_next: at least this many.
+    return count
+  }
+
+  /// Work items running on a concurrent queue now: dq_state's width field counts them
+  /// above DISPATCH_QUEUE_WIDTH_FULL minus the queue's width.
+  static func itemsRunning(state: UInt64, width: Int) -> Int {
+    let field = Int((state & 0x003f_fe00_0000_0000) >> 41)
+    return max(0, field - (0x1000 - width))
   }
 
   struct Queue: Equatable {
@@ -46,14 +114,22 @@ struct DispatchLayout: Equatable {
     let width: Int
     /// The thread draining it (a live thread of the process), when known.
     let drainer: Int32?
+    /// Work items running on it now (a concurrent queue's used width).
+    var running = 0
   }
 
   /// The queue a `dispatch_sync` waiter sleeps for, or nil when the memory does not look
   /// like a sync context pointing to a queue.
   func queue(waitedOnAt event: UInt64, memory: ProcessMemory, live: Set<Int32>, mainThread: Int32) -> Queue? {
     guard event >= Self.contextQueueBeforeEvent,
-      let address = memory.uint64(at: event - Self.contextQueueBeforeEvent), address % 8 == 0,
-      address > 0x10000,
+      let address = memory.uint64(at: event - Self.contextQueueBeforeEvent)
+    else { return nil }
+    return queue(at: address, memory: memory, live: live, mainThread: mainThread)
+  }
+
+  /// The queue at `address`, or nil when the memory there does not look like one.
+  func queue(at address: UInt64, memory: ProcessMemory, live: Set<Int32>, mainThread: Int32) -> Queue? {
+    guard address % 8 == 0, address > 0x10000,
       let labelPointer = memory.uint64(at: address + label),
       let widthValue = memory.uint16s(at: address + width, count: 1)?.first, widthValue >= 1,
       let stateValue = memory.uint64(at: address + state)
@@ -69,7 +145,9 @@ struct DispatchLayout: Equatable {
       // Nobody drains the main queue but the main thread, which must come back to it.
       if drainer == nil && name == Self.mainQueueLabel { drainer = mainThread }
     }
-    return Queue(address: address, label: name, width: width, drainer: drainer)
+    return Queue(
+      address: address, label: name, width: width, drainer: drainer,
+      running: Self.itemsRunning(state: stateValue, width: width))
   }
 }
 

@@ -34,6 +34,11 @@ enum FutexResolver {
     case rwlock(base: UInt64, writer: Int32, asWriter: Bool)
     /// `dispatch_sync` onto a libdispatch queue (DispatchLayout).
     case dispatchQueue(DispatchLayout.Queue)
+    /// `DispatchSemaphore.wait` or `DispatchGroup.wait`: no owner.
+    case dispatchSynchronizer(DispatchLayout.Synchronizer)
+    /// `dispatch_once` (and libdispatch's other gates): waiters sleep on the gate, which
+    /// holds the initializing thread's tid with the waiters bit.
+    case once(owner: Int32)
     case unknown
   }
 
@@ -51,6 +56,11 @@ enum FutexResolver {
     {
       return .dispatchQueue(queue)
     }
+    if let dispatch, command == 0 || command == 9,
+      let synchronizer = dispatch.synchronizer(waitedOnAt: address, memory: memory)
+    {
+      return .dispatchSynchronizer(synchronizer)
+    }
     let word = memory.int32(at: address)
     if command == 6 || command == 13 {  // FUTEX_LOCK_PI(2): the word holds the owner's tid
       let owner = word.map { $0 & 0x3fff_ffff }
@@ -64,6 +74,14 @@ enum FutexResolver {
     if let owner = memory.int32(at: address + 8), live.contains(owner), let word, word != 0 {
       let kind = memory.int32(at: address + 16).map { kindName($0) } ?? "glibc"
       return .mutex(owner: owner, kind: kind)
+    }
+    // A dispatch gate (dispatch_once): the word and the expected value are the owner's
+    // tid with DLOCK_WAITERS_BIT (0x80000000), the same in both.
+    if dispatch != nil, command == 0 || command == 9, expected & 0x8000_0000 != 0, expected <= 0xffff_ffff,
+      let word, UInt32(bitPattern: word) == UInt32(expected)
+    {
+      let owner = Int32(expected & 0x3fff_ffff)
+      if owner != waiter, live.contains(owner) { return .once(owner: owner) }
     }
     // glibc pthread_rwlock_t: readers wait on __wrphase_futex (+8), writers on
     // __writers_futex (+12); __cur_writer (+24) holds the writer's tid.

@@ -18,6 +18,9 @@ public final class ProcSource: SnapshotSource {
   /// When each (thread, futex) wait was first seen, and its stable episode number.
   private var waitsSeen: [WaitKey: (since: UInt64, sequence: UInt64)] = [:]
   private var nextSequence: UInt64 = 1
+  /// Where each wait was called in the program's own code, found once per episode.
+  private var waitSites = WaitSites()
+  private var objectOwners = ObjectOwners()
   /// Said once per snapshot when something could not be read, with what is missing.
   private var permissionProblems: Set<String> = []
 
@@ -79,6 +82,8 @@ public final class ProcSource: SnapshotSource {
     var waits: [Int32: Wait] = [:]
     var details: [Int32: String] = [:]
     var seen: Set<WaitKey> = []
+    var deadlines: [Int32: UInt64] = [:]
+    var sites: [Int32: CallSite] = [:]
     for thread in threads {
       guard let syscall = thread.syscall else { continue }
       guard syscall.isFutexWait else {
@@ -96,6 +101,12 @@ public final class ProcSource: SnapshotSource {
         address: address, operation: syscall.arguments[1], expected: syscall.arguments[2],
         waiter: thread.tid, live: live, memory: memory, dispatch: dispatchLayout(memory), mainThread: pid)
       let episode = episode(of: WaitKey(tid: thread.tid, address: address), now: now, seen: &seen)
+      if let deadline = Self.deadline(of: syscall, since: episode.since, memory: memory) {
+        deadlines[thread.tid] = deadline
+      }
+      sites[thread.tid] = waitSites.site(
+        of: WaitKey(tid: thread.tid, address: address), stackPointer: syscall.stackPointer, memory: memory,
+        symbols: &symbols)
       let resourceID = address
       switch resolution {
       case .join(let joined):
@@ -103,8 +114,30 @@ public final class ProcSource: SnapshotSource {
           kind: .join, target: .task(UInt64(joined)), sinceNanoseconds: episode.since,
           sequence: episode.sequence)
         continue
+      case .once(let owner):
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: symbols.name(for: address))
+        holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
+        waits[thread.tid] = Wait(
+          kind: .once, target: .resource(resourceID), sinceNanoseconds: episode.since,
+          sequence: episode.sequence)
+        details[thread.tid] = "dispatch_once: waits for its initializer"
       case .mutex(let owner, let kind):
-        resources[resourceID] = ResourceInfo(id: resourceID, kind: .mutex, name: symbols.name(for: address))
+        let name = symbols.name(for: address)
+        // Swift's `static let` and lazy globals: swift_once takes a PI lock in the token.
+        if let initialized = SwiftSymbols.onceToken(name) {
+          resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: initialized)
+          if let owner { holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive)) }
+          waits[thread.tid] = Wait(
+            kind: .once, target: .resource(resourceID), sinceNanoseconds: episode.since,
+            sequence: episode.sequence)
+          details[thread.tid] = "swift_once: waits for the initializer of \(initialized)"
+          continue
+        }
+        // An unnamed lock on the heap: the global that reaches it, if any.
+        let global =
+          name.contains(" in ")
+          ? memory.flatMap { objectOwners.owner(of: address, memory: $0, symbols: &symbols) } : nil
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .mutex, name: global ?? name)
         if let owner {
           holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
         }
@@ -130,6 +163,23 @@ public final class ProcSource: SnapshotSource {
           kind: .dispatchSync, target: .resource(queue.address), sinceNanoseconds: episode.since,
           sequence: episode.sequence)
         details[thread.tid] = "dispatch_sync onto a \(queue.width == 1 ? "serial" : "concurrent") queue"
+      case .dispatchSynchronizer(let synchronizer):
+        let object: UInt64
+        switch synchronizer {
+        case .semaphore(let address, let value):
+          object = address
+          if resources[object] == nil {
+            resources[object] = ResourceInfo(
+              id: object, kind: .dispatchSemaphore, name: symbols.name(for: object))
+          }
+          resources[object]?.count = value < 0 ? Int(clamping: -value) : 0
+        case .group(let address):
+          object = address
+          resources[object] = ResourceInfo(id: object, kind: .dispatchGroup, name: symbols.name(for: object))
+        }
+        waits[thread.tid] = Wait(
+          kind: .futex, target: .resource(object), sinceNanoseconds: episode.since, sequence: episode.sequence
+        )
       case .unknown:
         resources[resourceID] = ResourceInfo(id: resourceID, kind: .futex, name: symbols.name(for: address))
         waits[thread.tid] = Wait(
@@ -140,6 +190,17 @@ public final class ProcSource: SnapshotSource {
     waitsSeen = waitsSeen.filter { seen.contains($0.key) }
     // A wait's start is when this source first saw it: the time waited is at least that.
     for tid in waits.keys { waits[tid]?.sinceIsLowerBound = true }
+    // A futex wait with a timeout ends by itself, like a sleep.
+    for (tid, deadline) in deadlines { waits[tid]?.deadlineNanoseconds = deadline }
+    for (tid, site) in sites { waits[tid]?.site = site }
+    waitSites.keep(seen)
+
+    let pools = threadPools(memory: memory, threads: threads.map { ($0.tid, $0.syscall) }, waits: waits)
+    for pool in pools {
+      for id in pool.threads {
+        details[Int32(id)] = (details[Int32(id)].map { $0 + "; " } ?? "") + "runs a Swift async job"
+      }
+    }
 
     let tasks = threads.map { thread -> TaskInfo in
       let wait = waits[thread.tid]
@@ -159,6 +220,7 @@ public final class ProcSource: SnapshotSource {
         pid: pid, name: processName, source: .proc, startedAtNanoseconds: Self.startedAt(ticks: startTime)),
       takenAtNanoseconds: now, tasks: tasks, resources: resources.values.sorted { $0.id < $1.id },
       warnings: permissionProblems.sorted())
+    snapshot.pools = pools
     // A verdict needs what sleeping threads wait on, and, for a lock wait, its owner.
     let sleeping = threads.contains { $0.state == "S" || $0.state == "D" }
     if hiddenSyscalls && sleeping { snapshot.hiddenFacts.append("what its threads wait on") }
@@ -177,6 +239,58 @@ public final class ProcSource: SnapshotSource {
     let layout = DispatchLayout(symbols: &symbols, memory: memory)
     dispatch = .some(layout)
     return layout
+  }
+
+  /// The Swift runtime's pool reader, made once (nil without libswift_Concurrency).
+  private var concurrency: ConcurrencyPool??
+
+  /// The Swift concurrency pool, summed over its priorities. Stacks are read only when
+  /// all its width is in use (only then can it starve), and only of blocked threads.
+  private func threadPools(
+    memory: ProcessMemory?, threads: [(tid: Int32, syscall: Syscall?)], waits: [Int32: Wait]
+  )
+    -> [ThreadPool]
+  {
+    guard let memory, let dispatch = dispatchLayout(memory) else { return [] }
+    if concurrency == nil { concurrency = .some(ConcurrencyPool(symbols: &symbols)) }
+    guard let reader = concurrency ?? nil else { return [] }
+    let queues = reader.queues(memory: memory, dispatch: dispatch)
+    guard !queues.isEmpty else { return [] }
+    let width = queues.reduce(0) { $0 + $1.width }
+    let running = queues.reduce(0) { $0 + $1.running }
+    var runners: [TaskID] = []
+    if running >= width {
+      for thread in threads where waits[thread.tid] != nil {
+        if let pointer = thread.syscall?.stackPointer, reader.runsJob(stackPointer: pointer, memory: memory) {
+          runners.append(TaskID(thread.tid))
+        }
+      }
+    }
+    let queued = queues.allSatisfy { $0.queued != nil } ? queues.reduce(0) { $0 + ($1.queued ?? 0) } : nil
+    return [
+      ThreadPool(
+        name: "Swift concurrency pool", width: width, running: running, threads: runners, queued: queued)
+    ]
+  }
+
+  /// When a futex wait with a timeout ends, on the monotonic clock; nil for a wait without
+  /// one. FUTEX_WAIT's timeout is relative (counted from when the wait was first seen, so
+  /// at most that late); the others' are absolute, on CLOCK_REALTIME when the operation
+  /// says so (FUTEX_LOCK_PI always).
+  static func deadline(of syscall: Syscall, since: UInt64, memory: ProcessMemory?) -> UInt64? {
+    let pointer = syscall.arguments[3]
+    guard pointer != 0 else { return nil }
+    let command = syscall.arguments[1] & 127
+    let timeout = memory?.uint64s(at: pointer, count: 2).map { $0[0] &* 1_000_000_000 &+ $0[1] }
+    if command == 0 { return since &+ (timeout ?? 0) }
+    guard let timeout else { return since }
+    let realtime = command == 6 || syscall.arguments[1] & 256 != 0
+    guard realtime else { return timeout }
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    let wall = UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    let monotonic = dt_monotonic_ns()
+    return timeout > wall ? monotonic &+ (timeout - wall) : monotonic
   }
 
   /// A sleep's key among the waits seen (no futex has this address).
@@ -276,6 +390,8 @@ func readWholeText(_ path: String) -> String? {
 struct Syscall {
   let number: Int
   let arguments: [UInt64]
+  /// The thread's stack pointer in the call (after the six arguments).
+  let stackPointer: UInt64
 
   init?(_ line: String) {
     let words = line.split { $0 == " " || $0 == "\n" }
@@ -283,6 +399,7 @@ struct Syscall {
     guard let first = words.first, let number = Int(first), number >= 0 else { return nil }
     self.number = number
     arguments = words.dropFirst().prefix(6).map { UInt64($0.dropFirst(2), radix: 16) ?? 0 }
+    stackPointer = words.count > 7 ? UInt64(words[7].dropFirst(2), radix: 16) ?? 0 : 0
   }
 
   static let futex = 202

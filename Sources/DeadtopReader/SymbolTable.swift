@@ -10,12 +10,15 @@ struct SymbolTable {
     let end: UInt64
     let offset: UInt64
     let path: String
+    var executable = false
   }
 
   struct Symbol {
     let value: UInt64
     let size: UInt64
     let name: String
+    /// Code (STT_FUNC) rather than data: never a name for a lock's address.
+    var isFunction = false
   }
 
   private let pid: Int32
@@ -38,6 +41,11 @@ struct SymbolTable {
   /// Where `symbol` of the mapped library whose file name is `library` lies in the
   /// process, or nil when that library is not mapped or has no such symbol.
   mutating func address(of symbol: String, inLibrary library: String) -> UInt64? {
+    range(of: symbol, inLibrary: library)?.lowerBound
+  }
+
+  /// The addresses `symbol` (a variable or a function) of `library` covers in the process.
+  mutating func range(of symbol: String, inLibrary library: String) -> Range<UInt64>? {
     guard
       let first = mappings.first(where: {
         $0.offset == 0 && $0.path.split(separator: "/").last.map(String.init) == library
@@ -48,7 +56,8 @@ struct SymbolTable {
     guard let loaded = files[path], let (symbols, firstLoad) = loaded,
       let found = symbols.first(where: { $0.name == symbol })
     else { return nil }
-    return found.value &+ (first.start &- firstLoad)
+    let start = found.value &+ (first.start &- firstLoad)
+    return start..<(start &+ max(found.size, 1))
   }
 
   private func mapping(containing address: UInt64) -> Mapping? {
@@ -56,6 +65,52 @@ struct SymbolTable {
   }
 
   private mutating func symbol(for address: UInt64) -> String? {
+    guard let found = lookup(address), !found.symbol.isFunction else { return nil }
+    return found.offset == 0 ? found.symbol.name : "\(found.symbol.name)+\(found.offset)"
+  }
+
+  /// The function `address` lies in, how far into it, and the file that holds it (for
+  /// a return address found on a stack).
+  mutating func function(at address: UInt64) -> (name: String, offset: UInt64, path: String)? {
+    guard let found = lookup(address), found.symbol.isFunction else { return nil }
+    return (found.symbol.name, found.offset, found.path)
+  }
+
+  /// Whether `address` is in code mapped from a file, and which.
+  func codeFile(at address: UInt64) -> String? {
+    guard let mapping = mapping(containing: address), mapping.executable, mapping.path.hasPrefix("/") else {
+      return nil
+    }
+    return mapping.path
+  }
+
+  /// libc and the system's libraries, and Swift's runtime, Foundation and libdispatch
+  /// wherever the toolchain put them: not the program's own code.
+  static func isSystem(_ path: String) -> Bool {
+    if ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/"].contains(where: path.hasPrefix) {
+      return true
+    }
+    let file = path.split(separator: "/").last.map(String.init) ?? path
+    return ["libswift", "libFoundation", "libdispatch", "libBlocksRuntime", "lib_Foundation", "libicu"]
+      .contains(where: file.hasPrefix) || file.hasPrefix("ld-linux")
+  }
+
+  /// The pointer-sized global variables of the program's own files, where they are.
+  mutating func ownPointerGlobals() -> [(name: String, address: UInt64)] {
+    var globals: [(name: String, address: UInt64)] = []
+    for first in mappings where first.offset == 0 && first.path.hasPrefix("/") && !Self.isSystem(first.path) {
+      let path = first.path
+      if files[path] == nil { files[path] = .some(ELFSymbols.read(path: "/proc/\(pid)/root\(path)")) }
+      guard let loaded = files[path], let (symbols, firstLoad) = loaded else { continue }
+      for symbol in symbols where !symbol.isFunction && symbol.size == 8 {
+        globals.append((symbol.name, symbol.value &+ (first.start &- firstLoad)))
+      }
+    }
+    return globals
+  }
+
+  /// The symbol that covers `address`, its offset into it, and its file.
+  private mutating func lookup(_ address: UInt64) -> (symbol: Symbol, offset: UInt64, path: String)? {
     // The object an address belongs to starts at its mapping with file offset 0; .bss
     // lies in anonymous memory after the file's last mapping, so look back from there.
     guard let index = mappings.lastIndex(where: { $0.start <= address }) else { return nil }
@@ -80,8 +135,7 @@ struct SymbolTable {
     guard low > 0 else { return nil }
     let symbol = symbols[low - 1]
     guard virtual < symbol.value + max(symbol.size, 1) else { return nil }
-    let offset = virtual - symbol.value
-    return offset == 0 ? symbol.name : "\(symbol.name)+\(offset)"
+    return (symbol, virtual - symbol.value, path)
   }
 
   static func readMappings(pid: Int32) -> [Mapping] {
@@ -95,15 +149,15 @@ struct SymbolTable {
         let offset = UInt64(fields[2], radix: 16)
       else { return nil }
       let path = fields.count > 5 ? fields[5].trimmingCharacters(in: .whitespaces) : ""
-      return Mapping(start: start, end: end, offset: offset, path: path)
+      return Mapping(start: start, end: end, offset: offset, path: path, executable: fields[1].contains("x"))
     }
   }
 }
 
 func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
-/// The object symbols of an ELF64 little-endian file: just enough of the format to name
-/// global variables.
+/// The object and function symbols of an ELF64 little-endian file: just enough of the
+/// format to name global variables and to find a runtime's functions on a stack.
 enum ELFSymbols {
   static func read(path: String) -> (symbols: [SymbolTable.Symbol], firstLoad: UInt64)? {
     guard let data = FileManager.default.contents(atPath: path), data.count > 64 else { return nil }
@@ -158,13 +212,16 @@ enum ELFSymbols {
         let value = u64(position + 8)
         let size = u64(position + 16)
         position += table.entry
-        guard info & 0xf == 1, value != 0 else { continue }  // STT_OBJECT
+        let type = info & 0xf
+        guard type == 1 || type == 2, value != 0 else { continue }  // STT_OBJECT, STT_FUNC
         let start = strings.offset + nameOffset
         guard start < bytes.count, start < strings.offset + strings.size else { continue }
         var end = start
         while end < bytes.count && bytes[end] != 0 { end += 1 }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-        if !name.isEmpty { symbols.append(SymbolTable.Symbol(value: value, size: size, name: name)) }
+        if !name.isEmpty {
+          symbols.append(SymbolTable.Symbol(value: value, size: size, name: name, isFunction: type == 2))
+        }
       }
       return (symbols.sorted { $0.value < $1.value }, firstLoad ?? 0)
     }

@@ -15,6 +15,8 @@ public enum JSONReport {
     public var process: Process
     public var summary: Summary
     public var deadlocks: [DeadlockEntry]
+    /// Thread pools every thread of which is blocked (the verdict `hang`).
+    public var hangs: [HangEntry]
     /// Lock-order cycles that have not (yet) deadlocked.
     public var potentialDeadlocks: [PotentialEntry]
     /// Blocked tasks waiting at least the long-wait threshold, longest first.
@@ -236,6 +238,7 @@ public enum JSONReport {
       deadlocks: analysis.deadlocks.enumerated().map { index, deadlock in
         entry(deadlock, number: index + 1, in: analysis)
       },
+      hangs: analysis.starvedPools.map { entry($0, in: analysis) },
       potentialDeadlocks: analysis.potentialDeadlocks.map { potential in
         PotentialEntry(
           locks: potential.classes.map(\.label),

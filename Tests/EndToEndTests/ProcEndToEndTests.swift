@@ -36,22 +36,40 @@ final class CProgram {
     let binary = "\(buildDirectory)/\(name)"
     if FileManager.default.isExecutableFile(atPath: binary) { return binary }
     let cSource = sources.appendingPathComponent("\(name).c").path
+    let usesDispatch =
+      (try? String(contentsOfFile: cSource, encoding: .utf8))?.contains("<dispatch/") ?? false
     let compiled =
-      FileManager.default.fileExists(atPath: cSource)
+      usesDispatch
+      // libdispatch's headers and library come with the Swift toolchain, and want its clang.
       ? try run(
-        URL(fileURLWithPath: "/usr/bin/cc"), ["-pthread", "-g", "-O0", "-o", binary + ".tmp", cSource])
-      : try run(
-        URL(fileURLWithPath: swiftCompiler),
-        ["-o", binary + ".tmp", swiftSources.appendingPathComponent("\(name).swift").path])
+        URL(fileURLWithPath: toolchainBinary("clang")),
+        ["-pthread", "-g", "-O0", "-o", binary + ".tmp", cSource] + dispatchFlags)
+      : FileManager.default.fileExists(atPath: cSource)
+        ? try run(
+          URL(fileURLWithPath: "/usr/bin/cc"), ["-pthread", "-g", "-O0", "-o", binary + ".tmp", cSource])
+        : try run(
+          URL(fileURLWithPath: swiftCompiler),
+          ["-o", binary + ".tmp", swiftSources.appendingPathComponent("\(name).swift").path])
     guard compiled.status == 0 else { throw HarnessError("compiling \(name) failed: \(compiled.error)") }
     rename(binary + ".tmp", binary)
     return binary
   }
 
   /// The swiftc beside the toolchain running the tests.
-  static var swiftCompiler: String {
-    let candidates = ["/opt/swift/usr/bin/swiftc", "/usr/bin/swiftc", "/usr/local/bin/swiftc"]
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "swiftc"
+  static var swiftCompiler: String { toolchainBinary("swiftc") }
+
+  /// A tool of the Swift toolchain (`swiftc`, `clang`).
+  static func toolchainBinary(_ name: String) -> String {
+    let candidates = ["/opt/swift/usr/bin/", "/usr/bin/", "/usr/local/bin/"].map { $0 + name }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? name
+  }
+
+  /// Compiling and linking C against the toolchain's libdispatch.
+  static var dispatchFlags: [String] {
+    let usr = URL(fileURLWithPath: toolchainBinary("swiftc")).deletingLastPathComponent()
+      .deletingLastPathComponent().path
+    let libraries = "\(usr)/lib/swift/linux"
+    return ["-I\(usr)/lib/swift", "-L\(libraries)", "-ldispatch", "-Wl,-rpath,\(libraries)"]
   }
 
   /// Attaches with `deadtop --attach PID --once --json` until `condition` holds.

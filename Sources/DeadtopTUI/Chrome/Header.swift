@@ -67,6 +67,14 @@ enum Header {
       text = Self.whole(
         [banner] + (state.view != .deadlocks ? ["[3] explains it"] : []), separator: "  ", width: rect.width,
         glyphs: glyphs)
+    } else if let starvation = analysis.starvedPools.first {
+      role = .banner
+      let banner =
+        " \(glyphs.marker) HANG: every thread of the \(starvation.pool.name) is blocked "
+        + "(\(starvation.threads.count) of \(starvation.pool.width)): no async task can run"
+      text = Self.whole(
+        [banner] + (state.view != .deadlocks ? ["[3] explains it"] : []), separator: "  ", width: rect.width,
+        glyphs: glyphs)
     } else {
       role = .good
       text = " No deadlock."

@@ -9,7 +9,7 @@ enum DeadlocksView {
 
   static func lines(_ context: ViewContext) -> [ViewLine] {
     let analysis = context.analysis
-    guard !analysis.deadlocks.isEmpty else {
+    guard !analysis.deadlocks.isEmpty || !analysis.starvedPools.isEmpty else {
       return [
         ViewLine("No deadlock.", .good), ViewLine(""),
         ViewLine("Every blocked task waits for something that can still happen.", .dim),
@@ -17,19 +17,30 @@ enum DeadlocksView {
     }
     var lines: [ViewLine] = []
     for (index, deadlock) in analysis.deadlocks.enumerated() {
-      for step in Explanation(deadlock, number: index + 1, in: analysis).steps {
-        switch step {
-        case .heading(let text, let task):
-          lines.append(ViewLine(text, .deadlock, subject: task.map(Subject.task)))
-          if let chain = chain(deadlock, context) { lines.append(chain) }
-        case .wait(let text, let task): lines.append(ViewLine("    " + text, subject: .task(task)))
-        case .edge(let text, let task): lines.append(ViewLine("  → " + text, subject: .task(task)))
-        case .section(let text): lines.append(ViewLine("  " + text, .title))
-        case .reason(let text): lines.append(ViewLine("  " + text, .dim))
-        }
-      }
-      lines.append(ViewLine(""))
+      lines += self.lines(
+        of: Explanation(deadlock, number: index + 1, in: analysis), chain: chain(deadlock, context))
     }
+    for starvation in analysis.starvedPools {
+      lines += self.lines(of: Explanation(starvation, in: analysis), chain: nil)
+    }
+    return lines
+  }
+
+  /// A finding's steps, its chain at a glance under the heading.
+  static func lines(of explanation: Explanation, chain: ViewLine?) -> [ViewLine] {
+    var lines: [ViewLine] = []
+    for step in explanation.steps {
+      switch step {
+      case .heading(let text, let task):
+        lines.append(ViewLine(text, .deadlock, subject: task.map(Subject.task)))
+        if let chain { lines.append(chain) }
+      case .wait(let text, let task): lines.append(ViewLine("    " + text, subject: .task(task)))
+      case .edge(let text, let task): lines.append(ViewLine("  → " + text, subject: .task(task)))
+      case .section(let text): lines.append(ViewLine("  " + text, .title))
+      case .reason(let text): lines.append(ViewLine("  " + text, .dim))
+      }
+    }
+    lines.append(ViewLine(""))
     return lines
   }
 
