@@ -33,16 +33,27 @@ struct DispatchLayout: Equatable {
     guard let table = symbols.address(of: "dispatch_queue_offsets", inLibrary: "libdispatch.so"),
       let fields = memory.uint16s(at: table, count: 9)
     else { return nil }
-    // version, label, label size, flags, flags size, serial number, its size, width, its size
+    self.init(
+      queueOffsets: fields,
+      semaphoreVtable: symbols.address(of: "__OS_dispatch_semaphore_vtable", inLibrary: "libdispatch.so"),
+      groupVtable: symbols.address(of: "__OS_dispatch_group_vtable", inLibrary: "libdispatch.so"))
+  }
+
+  /// From the nine fields of `dispatch_queue_offsets`: version, label, its size, flags,
+  /// their size, serial number, its size, width, its size. Only version 6 with the sizes
+  /// and order of every libdispatch that exports it validates.
+  init?(queueOffsets fields: [UInt16], semaphoreVtable: UInt64?, groupVtable: UInt64?) {
+    guard fields.count == 9 else { return nil }
     let (version, label, labelSize, serial, serialSize, width, widthSize) =
       (fields[0], fields[1], fields[2], fields[5], fields[6], fields[7], fields[8])
-    guard version == 6, labelSize == 8, serialSize == 8, widthSize == 2, serial >= 8, label == serial + 8
+    guard version == 6, labelSize == 8, serialSize == 8, widthSize == 2, serial >= 16, label == serial + 8,
+      width > label
     else { return nil }
     self.label = UInt64(label)
     self.width = UInt64(width)
     state = UInt64(serial) - 8
-    semaphoreVtable = symbols.address(of: "__OS_dispatch_semaphore_vtable", inLibrary: "libdispatch.so")
-    groupVtable = symbols.address(of: "__OS_dispatch_group_vtable", inLibrary: "libdispatch.so")
+    self.semaphoreVtable = semaphoreVtable
+    self.groupVtable = groupVtable
   }
 
   // The object header every dispatch object starts with: vtable, two reference counts,

@@ -14,7 +14,18 @@ final class ProcessMemory {
 
   deinit { close(descriptor) }
 
+  /// The 32-bit words read so far: memory is opened afresh for each snapshot, and a
+  /// thousand waiters on one lock need its words once.
+  private var words: [UInt64: Int32?] = [:]
+
   func int32(at address: UInt64) -> Int32? {
+    if let known = words[address] { return known }
+    let value = readInt32(at: address)
+    words[address] = .some(value)
+    return value
+  }
+
+  private func readInt32(at address: UInt64) -> Int32? {
     var value: Int32 = 0
     let count = withUnsafeMutableBytes(of: &value) {
       pread(descriptor, $0.baseAddress, 4, off_t(Int64(bitPattern: address)))

@@ -46,8 +46,11 @@ public final class ProcSource: SnapshotSource {
       throw AttachError.stale(pid: pid, path: root, reason: "process \(pid) has exited")
     }
     permissionProblems = []
+    names = [:]
     let now = dt_monotonic_ns()
-    let tids = threadIDs()
+    let taskDirectory = open("\(root)/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    defer { if taskDirectory >= 0 { close(taskDirectory) } }
+    let tids = taskDirectory >= 0 ? threadIDs(inTaskDirectory: taskDirectory) : []
     let live = Set(tids)
     let memory = ProcessMemory(pid: pid)
     if memory == nil { permissionProblems.insert(Self.memoryProblem(pid)) }
@@ -56,24 +59,27 @@ public final class ProcSource: SnapshotSource {
       [(tid: Int32, name: String, state: Character, cpu: Double?, syscall: Syscall?, started: UInt64)] =
         []
     var hiddenSyscalls = false
+    let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     for tid in tids {
-      let base = "\(root)/task/\(tid)"
-      guard let stat = readText("\(base)/stat") else { continue }  // it just exited
-      let fields = Self.statFields(stat)
-      let state = fields.first?.first ?? "?"
+      guard let stat = withProcFile("\(tid)/stat", in: taskDirectory, ThreadStat.init) else { continue }  // it just exited
       var cpu: Double?
-      if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
-        cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+      if let user = stat.userTicks, let system = stat.systemTicks {
+        cpu = Double(user + system) / ticksPerSecond
       }
-      // Field 22, the thread's start in clock ticks after boot (the monotonic clock's origin).
-      let started = fields.count > 19 ? UInt64(fields[19]).map { Self.startedAt(ticks: $0) } ?? 0 : 0
-      let syscallText = readText("\(base)/syscall")
-      if syscallText == nil && (errno == EACCES || errno == EPERM) {
+      // The thread's start in clock ticks after boot (the monotonic clock's origin).
+      let started = stat.startTicks.map(Self.startedAt) ?? 0
+      var readable = true
+      let syscall = withProcFile("\(tid)/syscall", in: taskDirectory) { bytes -> Syscall?? in
+        .some(Syscall(bytes: bytes))
+      }
+      if syscall == nil {
+        readable = !(errno == EACCES || errno == EPERM)
+      }
+      if !readable {
         permissionProblems.insert(Self.syscallProblem(pid))
         hiddenSyscalls = true
       }
-      let syscall = syscallText.flatMap(Syscall.init)
-      threads.append((tid, Self.threadName(inStat: stat) ?? "thread \(tid)", state, cpu, syscall, started))
+      threads.append((tid, stat.name, stat.state, cpu, syscall ?? nil, started))
     }
 
     // Resolve every futex wait to a lock and, where possible, its owner.
@@ -115,16 +121,16 @@ public final class ProcSource: SnapshotSource {
           sequence: episode.sequence)
         continue
       case .once(let owner):
-        resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: symbols.name(for: address))
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: name(for: address))
         holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
         waits[thread.tid] = Wait(
           kind: .once, target: .resource(resourceID), sinceNanoseconds: episode.since,
           sequence: episode.sequence)
         details[thread.tid] = "dispatch_once: waits for its initializer"
       case .mutex(let owner, let kind):
-        let name = symbols.name(for: address)
+        let symbol = name(for: address)
         // Swift's `static let` and lazy globals: swift_once takes a PI lock in the token.
-        if let initialized = SwiftSymbols.onceToken(name) {
+        if let initialized = SwiftSymbols.onceToken(symbol) {
           resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: initialized)
           if let owner { holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive)) }
           waits[thread.tid] = Wait(
@@ -135,9 +141,9 @@ public final class ProcSource: SnapshotSource {
         }
         // An unnamed lock on the heap: the global that reaches it, if any.
         let global =
-          name.contains(" in ")
+          symbol.contains(" in ")
           ? memory.flatMap { objectOwners.owner(of: address, memory: $0, symbols: &symbols) } : nil
-        resources[resourceID] = ResourceInfo(id: resourceID, kind: .mutex, name: global ?? name)
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .mutex, name: global ?? symbol)
         if let owner {
           holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
         }
@@ -147,14 +153,14 @@ public final class ProcSource: SnapshotSource {
         details[thread.tid] = "futex wait on a \(kind) mutex"
       case .rwlock(let base, let writer, let asWriter):
         let lockID = base
-        resources[lockID] = ResourceInfo(id: lockID, kind: .rwMutex, name: symbols.name(for: base))
+        resources[lockID] = ResourceInfo(id: lockID, kind: .rwMutex, name: name(for: base))
         holds[writer, default: []].append(Hold(resource: lockID, mode: .exclusive))
         waits[thread.tid] = Wait(
           kind: asWriter ? .writeLock : .readLock, target: .resource(lockID),
           sinceNanoseconds: episode.since, sequence: episode.sequence)
       case .dispatchQueue(let queue):
         resources[queue.address] = ResourceInfo(
-          id: queue.address, kind: .dispatchQueue, name: queue.label ?? symbols.name(for: queue.address),
+          id: queue.address, kind: .dispatchQueue, name: queue.label ?? name(for: queue.address),
           capacity: queue.width)
         if let drainer = queue.drainer, drainer != thread.tid {
           holds[drainer, default: []].append(Hold(resource: queue.address, mode: .exclusive))
@@ -170,18 +176,18 @@ public final class ProcSource: SnapshotSource {
           object = address
           if resources[object] == nil {
             resources[object] = ResourceInfo(
-              id: object, kind: .dispatchSemaphore, name: symbols.name(for: object))
+              id: object, kind: .dispatchSemaphore, name: name(for: object))
           }
           resources[object]?.count = value < 0 ? Int(clamping: -value) : 0
         case .group(let address):
           object = address
-          resources[object] = ResourceInfo(id: object, kind: .dispatchGroup, name: symbols.name(for: object))
+          resources[object] = ResourceInfo(id: object, kind: .dispatchGroup, name: name(for: object))
         }
         waits[thread.tid] = Wait(
           kind: .futex, target: .resource(object), sinceNanoseconds: episode.since, sequence: episode.sequence
         )
       case .unknown:
-        resources[resourceID] = ResourceInfo(id: resourceID, kind: .futex, name: symbols.name(for: address))
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .futex, name: name(for: address))
         waits[thread.tid] = Wait(
           kind: .futex, target: .resource(resourceID), sinceNanoseconds: episode.since,
           sequence: episode.sequence)
@@ -239,6 +245,17 @@ public final class ProcSource: SnapshotSource {
     let layout = DispatchLayout(symbols: &symbols, memory: memory)
     dispatch = .some(layout)
     return layout
+  }
+
+  /// Names of the addresses waited on this snapshot: a thousand waiters on one lock ask
+  /// for its name a thousand times.
+  private var names: [UInt64: String] = [:]
+
+  private func name(for address: UInt64) -> String {
+    if let known = names[address] { return known }
+    let name = symbols.name(for: address)
+    names[address] = name
+    return name
   }
 
   /// The Swift runtime's pool reader, made once (nil without libswift_Concurrency).
@@ -309,25 +326,6 @@ public final class ProcSource: SnapshotSource {
 
   // MARK: /proc helpers
 
-  func threadIDs() -> [Int32] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/task")) ?? []
-    return names.compactMap { Int32($0) }.sorted()
-  }
-
-  /// The fields after the command name of a stat line (field 3 first).
-  /// The thread's name: field 2 of stat, in parentheses (it may contain both).
-  static func threadName(inStat stat: String) -> String? {
-    guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"), open < close else {
-      return nil
-    }
-    return String(stat[stat.index(after: open)..<close])
-  }
-
-  static func statFields(_ stat: String) -> [Substring] {
-    guard let close = stat.lastIndex(of: ")") else { return [] }
-    return stat[stat.index(after: close)...].split(separator: " ")
-  }
-
   static func kernelState(_ code: Character) -> String {
     switch code {
     case "R": "running"
@@ -354,72 +352,5 @@ public final class ProcSource: SnapshotSource {
   static func syscallProblem(_ pid: Int32) -> String {
     "cannot read /proc/\(pid)/task/*/syscall, so waits are unknown: run deadtop as root, or as the same "
       + "user with ptrace allowed (kernel.yama.ptrace_scope = 0, or CAP_SYS_PTRACE)"
-  }
-}
-
-func readText(_ path: String) -> String? {
-  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-  guard descriptor >= 0 else { return nil }
-  defer { close(descriptor) }
-  // On the stack: this runs for every thread of the process on every refresh.
-  return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
-    let count = read(descriptor, buffer.baseAddress, buffer.count)
-    guard count >= 0 else { return nil }
-    return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
-  }
-}
-
-/// A /proc file of any length (maps, stat of a many-core machine): read until its end.
-func readWholeText(_ path: String) -> String? {
-  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-  guard descriptor >= 0 else { return nil }
-  defer { close(descriptor) }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-    if count < 0 && errno == EINTR { continue }
-    guard count >= 0 else { return nil }
-    if count == 0 { break }
-    bytes += chunk[..<count]
-  }
-  return String(decoding: bytes, as: UTF8.self)
-}
-
-/// A line of /proc/<pid>/task/<tid>/syscall: the number and six arguments, or a state.
-struct Syscall {
-  let number: Int
-  let arguments: [UInt64]
-  /// The thread's stack pointer in the call (after the six arguments).
-  let stackPointer: UInt64
-
-  init?(_ line: String) {
-    let words = line.split { $0 == " " || $0 == "\n" }
-    // "running", or "-1 …" for a thread blocked outside any system call (a zombie too).
-    guard let first = words.first, let number = Int(first), number >= 0 else { return nil }
-    self.number = number
-    arguments = words.dropFirst().prefix(6).map { UInt64($0.dropFirst(2), radix: 16) ?? 0 }
-    stackPointer = words.count > 7 ? UInt64(words[7].dropFirst(2), radix: 16) ?? 0 : 0
-  }
-
-  static let futex = 202
-  /// nanosleep, clock_nanosleep: waits that end by themselves.
-  static let sleeps: Set<Int> = [35, 230]
-
-  var isSleep: Bool { Self.sleeps.contains(number) }
-
-  /// FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI.
-  var isFutexWait: Bool {
-    guard number == Self.futex, arguments.count >= 3 else { return false }
-    return [0, 6, 9, 11, 13].contains(arguments[1] & 127)
-  }
-
-  func describe() -> String {
-    let names = [
-      0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "nanosleep", 61: "wait4", 202: "futex",
-      230: "clock_nanosleep", 232: "epoll_wait", 270: "pselect6", 271: "ppoll", 281: "epoll_pwait",
-      43: "accept", 288: "accept4", 45: "recvfrom", 47: "recvmsg",
-    ]
-    return "in \(names[number] ?? "system call \(number)")"
   }
 }

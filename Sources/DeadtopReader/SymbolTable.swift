@@ -76,12 +76,15 @@ struct SymbolTable {
     return (found.symbol.name, found.offset, found.path)
   }
 
-  /// Whether `address` is in code mapped from a file, and which.
-  func codeFile(at address: UInt64) -> String? {
-    guard let mapping = mapping(containing: address), mapping.executable, mapping.path.hasPrefix("/") else {
-      return nil
-    }
-    return mapping.path
+  /// The program's own code in memory: its executable and its own libraries' text.
+  private(set) lazy var ownCode: [Range<UInt64>] = mappings.filter {
+    $0.executable && $0.path.hasPrefix("/") && !Self.isSystem($0.path)
+  }.map { $0.start..<$0.end }
+
+  /// The file of the program's own code that `address` lies in.
+  mutating func ownCodeFile(at address: UInt64) -> String? {
+    guard ownCode.contains(where: { $0.contains(address) }) else { return nil }
+    return mapping(containing: address)?.path
   }
 
   /// libc and the system's libraries, and Swift's runtime, Foundation and libdispatch

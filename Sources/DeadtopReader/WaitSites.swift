@@ -20,7 +20,7 @@ struct WaitSites {
     var site: CallSite?
     if let memory, stackPointer != 0, let words = memory.words(at: stackPointer, upTo: Self.stackBytes) {
       for word in words {
-        guard let path = symbols.codeFile(at: word), !SymbolTable.isSystem(path) else { continue }
+        guard let path = symbols.ownCodeFile(at: word) else { continue }
         // A return address points after a call, inside its function; a function's start
         // is a pointer passed along (swift_once's initializer), not a frame.
         guard let function = symbols.function(at: word), function.offset > 0 else { continue }

@@ -230,12 +230,17 @@ enum BenchmarkSuite {
     else { return }
     defer { program.terminate() }
     _ = program.read(waitingUpTo: 10_000)  // "ready PID"
-    guard let reader = try? ProcSource(pid: program.pid) else { return }
+    // The first snapshot of a new source also reads the ELF symbol tables and each new
+    // wait's stack; the live view's refreshes after it are the steady cost.
+    let coldStart = now()
+    guard let reader = try? ProcSource(pid: program.pid), (try? reader.snapshot()) != nil else { return }
+    let cold = Double(now() - coldStart)
     var threads = 0
     let snapshot = nanosecondsPerOperation(1) { threads = (try? reader.snapshot())?.tasks.count ?? 0 }
     print("/proc reads (a C program, \(threads) threads parked on one mutex)")
+    print("  first snapshot (attach) \(milliseconds(cold))")
     print("  snapshot \(milliseconds(snapshot))")
-    print("  target: under 50 ms for 1,000 threads\n")
+    print("  target: under 50 ms for 1,000 threads (aim: 20 ms)\n")
   }
 
   // MARK: The sampler
