@@ -61,7 +61,8 @@ public final class ProcSource: SnapshotSource {
     var hiddenSyscalls = false
     let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     for tid in tids {
-      guard let stat = withProcFile("\(tid)/stat", in: taskDirectory, ThreadStat.init) else { continue }  // it just exited
+      // A thread that just exited has no stat any more.
+      guard let stat = withProcFile("\(tid)/stat", in: taskDirectory, ThreadStat.init) else { continue }
       var cpu: Double?
       if let user = stat.userTicks, let system = stat.systemTicks {
         cpu = Double(user + system) / ticksPerSecond
