@@ -22,6 +22,9 @@ let package = Package(
     .executable(name: "deadtop", targets: ["DeadtopCLI"]),
     // The demo scenarios, standalone, for attaching from another terminal.
     .executable(name: "deadtop-demo", targets: ["DeadtopDemoRunner"]),
+    // Demos without the runtime, read through /proc: Swift (Dispatch, NSLock, Task) and C.
+    .executable(name: "deadtop-plain-demo", targets: ["DeadtopPlainDemos"]),
+    .executable(name: "deadtop-plain-c-demo", targets: ["DeadtopPlainCDemos"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -55,10 +58,15 @@ let package = Package(
     .target(name: "DemoScenarios", dependencies: ["Deadtop"], path: "demo/Scenarios"),
     .executableTarget(
       name: "DeadtopDemoRunner", dependencies: ["DemoScenarios"], path: "demo/Runner"),
+    // They depend on nothing of deadtop; deadtop depends on them only so that building it
+    // builds them (an executable is built, never linked, as a dependency).
+    .executableTarget(name: "DeadtopPlainDemos", path: "demo/Plain"),
+    .executableTarget(name: "DeadtopPlainCDemos", path: "demo/PlainC"),
     .executableTarget(
       name: "DeadtopCLI",
       dependencies: [
         "DeadtopCore", "DeadtopSegment", "DeadtopReader", "DeadtopReports", "DeadtopTUI", "DemoScenarios",
+        "DeadtopPlainDemos", "DeadtopPlainCDemos",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "DeadtopCoreTests", dependencies: ["DeadtopCore", "DeadtopReports"]),

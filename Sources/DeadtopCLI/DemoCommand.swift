@@ -18,7 +18,8 @@ struct DemoCommand: ParsableCommand {
       On a terminal, shows the live view (without NAME, a menu of the scenarios first). \
       With --once, --json or --dot, or without a terminal, waits for the deadlock (or the \
       fixed variant's end) and prints the report; without NAME it runs 'abba'. The same \
-      scenarios run standalone with deadtop-demo.
+      scenarios run standalone with deadtop-demo; those marked "no runtime" are plain \
+      Swift and C programs (deadtop-plain-demo, deadtop-plain-c-demo) read through /proc.
       """)
 
   @Argument(help: "The scenario (see --list).")
@@ -40,7 +41,7 @@ struct DemoCommand: ParsableCommand {
   @OptionGroup var live: LiveViewOptions
 
   func validate() throws {
-    if let name, Scenarios.named(name) == nil {
+    if let name, DemoCatalog.named(name) == nil {
       throw ValidationError("no scenario named '\(name)'; 'deadtop demo --list' lists them")
     }
     if !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -48,7 +49,7 @@ struct DemoCommand: ParsableCommand {
 
   func run() throws {
     if list {
-      Output.standardOutput(ScenarioRunner.list() + "\n")
+      Output.standardOutput(DemoCatalog.list() + "\n")
       return
     }
     if !once && report.isText {
@@ -60,7 +61,7 @@ struct DemoCommand: ParsableCommand {
         Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
       }
     }
-    try runReport(Scenarios.named(name ?? "abba")!)
+    try runReport(DemoCatalog.named(name ?? "abba")!)
   }
 
   /// The live view, with the menu and keys to restart or switch to the fixed variant.
@@ -73,11 +74,12 @@ struct DemoCommand: ParsableCommand {
     try LiveSession(target: initial, host: host, options: options, title: host.title).run()
   }
 
-  private func runReport(_ scenario: Scenario) throws {
-    let child = try Subprocess.scenario(scenario.name, fixed: fixed, capturesErrors: false)
+  private func runReport(_ entry: DemoEntry) throws {
+    let child = try Subprocess.demo(entry, fixed: fixed, capturesErrors: false)
     defer { child.endScenario() }
+    let endsInFatalError = entry.kind == .runtime && Scenarios.named(entry.name)?.endsInFatalError == true
     let reportsToTerminal = report.isText
-    var source: SegmentSource?
+    var source: SnapshotSource?
     var output = ""
     var last: Analysis?
     let deadline = monotonicSeconds() + timeout
@@ -86,7 +88,7 @@ struct DemoCommand: ParsableCommand {
       output += arrived
       if reportsToTerminal { Output.standardOutput(arrived) }
       if let status = child.status {
-        if scenario.endsInFatalError && !fixed && status == 2 {
+        if endsInFatalError && !fixed && status == 2 {
           Output.standardOutput(
             "\nThe scenario stopped with a fatal error (exit status 2), as Go's runtime would.\n")
           return
@@ -94,14 +96,14 @@ struct DemoCommand: ParsableCommand {
         if let last { Output.standardOutput(report.render(last)) }
         throw CommandFailure("the scenario ended with status \(status)")
       }
-      if source == nil { source = try? SegmentSource(pid: child.pid) }
+      if source == nil { source = DemoTarget.source(of: entry, pid: child.pid, printed: output) }
       if let source {
         let analysis = try source.confirmedAnalysis()
         last = analysis
-        if !analysis.deadlocks.isEmpty {
+        if analysis.verdict == .deadlock || analysis.verdict == .hang {
           if reportsToTerminal { Output.standardOutput("\n") }
           Output.standardOutput(report.render(analysis))
-          throw ExitCode(Status.deadlock)
+          throw ExitCode(analysis.exitStatus)
         }
         if output.contains(ScenarioRunner.finishedMarker) {
           if reportsToTerminal { Output.standardOutput("\n") }
@@ -127,7 +129,7 @@ final class DemoHost: LiveHost {
   let picker: Picker? = Picker(
     title: "deadtop demo: choose a scenario",
     subtitle: "Each one deadlocks; f runs its fixed variant, which finishes.",
-    entries: Scenarios.all.map { Picker.Entry(name: $0.name, summary: $0.summary) }, chooseLabel: "Run",
+    entries: DemoCatalog.all.map { Picker.Entry(name: $0.name, summary: $0.summary) }, chooseLabel: "Run",
     commands: [HostCommand(key: "f", label: "Fixed", help: "demo: run the selected scenario's fixed variant")]
   )
 
@@ -142,7 +144,8 @@ final class DemoHost: LiveHost {
 
   func start(_ name: String, fixed: Bool) throws -> DemoTarget {
     stopCurrent()
-    let target = try DemoTarget(scenario: name, fixed: fixed)
+    guard let entry = DemoCatalog.named(name) else { throw CommandFailure("no scenario named '\(name)'") }
+    let target = try DemoTarget(entry, fixed: fixed)
     current = target
     running = (name, fixed)
     return target
@@ -188,7 +191,7 @@ final class DemoHost: LiveHost {
 /// not printed, because the live view owns the terminal.
 final class DemoTarget: SnapshotSource {
   let child: Subprocess
-  private var source: SegmentSource?
+  private var source: SnapshotSource?
   private var output = ""
 
   struct Ended: Error, CustomStringConvertible {
@@ -201,18 +204,27 @@ final class DemoTarget: SnapshotSource {
 
   var pid: Int32 { child.pid }
 
-  init(scenario: String, fixed: Bool) throws {
-    child = try Subprocess.scenario(scenario, fixed: fixed, capturesErrors: true)
-    // The segment appears when the scenario first uses the runtime.
+  init(_ entry: DemoEntry, fixed: Bool) throws {
+    child = try Subprocess.demo(entry, fixed: fixed, capturesErrors: true)
     let deadline = monotonicSeconds() + 5
     while source == nil && monotonicSeconds() < deadline && child.status == nil {
       output += child.read(waitingUpTo: 20)
-      source = try? SegmentSource(pid: child.pid)
+      source = Self.source(of: entry, pid: child.pid, printed: output)
     }
     if source == nil {
       let status = child.status
       child.endScenario()
-      throw CommandFailure("scenario \(scenario) did not start (status \(status.map(String.init) ?? "none"))")
+      throw CommandFailure(
+        "scenario \(entry.name) did not start (status \(status.map(String.init) ?? "none"))")
+    }
+  }
+
+  /// How a demo is read: a runtime scenario through its segment, which appears when it
+  /// first uses the runtime; a plain program through /proc, once it says it has started.
+  static func source(of entry: DemoEntry, pid: Int32, printed: String) -> SnapshotSource? {
+    switch entry.kind {
+    case .runtime: try? SegmentSource(pid: pid)
+    case .plain: printed.contains("attach from another terminal") ? try? ProcSource(pid: pid) : nil
     }
   }
 

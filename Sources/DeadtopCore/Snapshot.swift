@@ -105,6 +105,13 @@ public struct CallSite: Sendable, Hashable {
     self.function = function
   }
 
+  /// `ABBA.swift:31` for a table cell; with no line (a function found on a stack), the
+  /// function: `Registry.init()`.
+  public var short: String {
+    if line == 0 { return function.isEmpty ? file : function }
+    return "\(file.split(separator: "/").last.map(String.init) ?? file):\(line)"
+  }
+
   /// `Demo/ABBA.swift:31 in run()`; with no line (a function found on a stack in the
   /// binary `file`): `Registry.init() in server`.
   public var description: String {

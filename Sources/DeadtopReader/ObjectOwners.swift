@@ -25,9 +25,8 @@ struct ObjectOwners {
       {
         // `lock : Foundation.NSLock` reads as `lock (NSLock)`.
         let parts = SwiftSymbols.readable(global.name).components(separatedBy: " : ")
-        found =
-          parts.count == 2
-          ? "\(parts[0]) (\(parts[1].replacingOccurrences(of: "Foundation.", with: "")))" : parts[0]
+        let type = parts.count == 2 ? parts[1].replacing(#/^(?:Foundation|Dispatch)\./#, with: "") : nil
+        found = type.map { "\(parts[0]) (\($0))" } ?? parts[0]
         break
       }
     }

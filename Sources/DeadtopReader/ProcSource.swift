@@ -140,11 +140,8 @@ public final class ProcSource: SnapshotSource {
           details[thread.tid] = "swift_once: waits for the initializer of \(initialized)"
           continue
         }
-        // An unnamed lock on the heap: the global that reaches it, if any.
-        let global =
-          symbol.contains(" in ")
-          ? memory.flatMap { objectOwners.owner(of: address, memory: $0, symbols: &symbols) } : nil
-        resources[resourceID] = ResourceInfo(id: resourceID, kind: .mutex, name: global ?? symbol)
+        resources[resourceID] = ResourceInfo(
+          id: resourceID, kind: .mutex, name: objectName(for: address, symbol: symbol, memory: memory))
         if let owner {
           holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
         }
@@ -177,12 +174,13 @@ public final class ProcSource: SnapshotSource {
           object = address
           if resources[object] == nil {
             resources[object] = ResourceInfo(
-              id: object, kind: .dispatchSemaphore, name: name(for: object))
+              id: object, kind: .dispatchSemaphore, name: objectName(for: object, memory: memory))
           }
           resources[object]?.count = value < 0 ? Int(clamping: -value) : 0
         case .group(let address):
           object = address
-          resources[object] = ResourceInfo(id: object, kind: .dispatchGroup, name: name(for: object))
+          resources[object] = ResourceInfo(
+            id: object, kind: .dispatchGroup, name: objectName(for: object, memory: memory))
         }
         waits[thread.tid] = Wait(
           kind: .futex, target: .resource(object), sinceNanoseconds: episode.since, sequence: episode.sequence
@@ -257,6 +255,15 @@ public final class ProcSource: SnapshotSource {
     let name = symbols.name(for: address)
     names[address] = name
     return name
+  }
+
+  /// The name of a lock or a dispatch object: its symbol, or for one on the heap the
+  /// global that reaches it (`registryLock (NSLock)`), else its address.
+  private func objectName(for address: UInt64, symbol: String? = nil, memory: ProcessMemory?) -> String {
+    let symbol = symbol ?? name(for: address)
+    // No symbol: the name is the address (and its mapping, when known).
+    guard symbol.hasPrefix("0x"), let memory else { return symbol }
+    return objectOwners.owner(of: address, memory: memory, symbols: &symbols) ?? symbol
   }
 
   /// The Swift runtime's pool reader, made once (nil without libswift_Concurrency).

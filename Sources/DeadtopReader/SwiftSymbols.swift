@@ -24,6 +24,11 @@ enum SwiftSymbols {
       return String(cString: result)
     }
     guard var text = demangled else { return symbol }
+    // An async function runs as partial functions: `(1) suspend resume partial function
+    // for closure #1 …` is that closure, for whoever wrote it.
+    if text.hasPrefix("("), let range = text.range(of: " partial function for ") {
+      text = String(text[range.upperBound...])
+    }
     // The result type, after the last top-level arrow.
     if let arrow = text.range(of: " -> ", options: .backwards), !text[arrow.upperBound...].contains(" in ") {
       text = String(text[..<arrow.lowerBound])
@@ -33,8 +38,23 @@ enum SwiftSymbols {
       text = text.replacingOccurrences(of: module + ".", with: "")
       if text.hasSuffix(" in " + module) { text = String(text.dropLast(module.count + 4)) }
     }
-    // Imported C and Objective-C types: `__C.NSLock` is `NSLock`.
-    return text.replacingOccurrences(of: "__C.", with: "")
+    // Imported C and Objective-C types: `__C.NSLock` is `NSLock`; `Swift.Bool` is `Bool`.
+    text = text.replacingOccurrences(of: "__C.", with: "").replacingOccurrences(of: "Swift.", with: "")
+    return shortened(text)
+  }
+
+  /// What a person calls a demangled context: `closure #1 in … queueABBA` for
+  /// `closure #1 () -> () in closure #1 @Sendable () -> () in variable initialization
+  /// expression of queueABBA : Scenario`; `Registry.shared` for its addressor.
+  static func shortened(_ demangled: String) -> String {
+    var text = demangled
+    // A closure's signature says nothing a person looks for.
+    text.replace(#/(closure #\d+) (?:@\w+ )*\([^()]*\)(?: async)?(?: throws)? -> \S+ in /#) { "\($0.1) in " }
+    text.replace(#/variable initialization expression of (\S+) : \S+/#) { String($0.1) }
+    text.replace(#/\.unsafeMutableAddressor : .*$/#) { _ in "" }
+    // Closures in closures: the innermost, then where they all are.
+    text.replace(#/^(closure #\d+ in )(?:closure #\d+ in )+/#) { "\($0.1)… in " }
+    return text
   }
 
   /// `Registry.shared` for the one-time initialization token of a `static let` or a lazy

@@ -107,3 +107,23 @@ import Testing
     #expect(!SymbolTable.isSystem("/usr/local/bin/ledger"))
   }
 }
+
+@Suite struct AsyncSymbolTests {
+  @Test func anAsyncClosuresPartialFunctionReadsAsTheClosure() {
+    let readable = SwiftSymbols.readable("$s4main7WorkersV3runyyYaFTY0_")
+    #expect(!readable.contains("partial function"), "\(readable)")
+    #expect(readable.hasPrefix("Workers.run()"), "\(readable)")
+  }
+}
+
+@Suite struct ShortenedSymbolTests {
+  @Test func nestedClosuresReadAsTheInnermostAndWhereTheyAre() {
+    #expect(
+      SwiftSymbols.shortened(
+        "closure #1 () -> () in closure #1 @Sendable () -> () in closure #1 @Sendable (Bool) -> () in "
+          + "variable initialization expression of queueABBA : PlainScenario")
+        == "closure #1 in … in queueABBA")
+    #expect(SwiftSymbols.shortened("Registry.shared.unsafeMutableAddressor : Registry") == "Registry.shared")
+    #expect(SwiftSymbols.shortened("Ledger.post(_:) async") == "Ledger.post(_:) async")
+  }
+}

@@ -18,12 +18,19 @@ import Testing
     #expect(hang.taskIds.count == hang.width)
     #expect(hang.calls.allSatisfy { $0 == "DispatchSemaphore.wait" })
     #expect(hang.queuedJobs == 64 - hang.width)
+    // Each named by the global that holds it.
     #expect(
-      document.resources.contains { $0.kind == "dispatch-semaphore" && $0.waiters.count == hang.width })
+      document.resources.contains {
+        $0.kind == "dispatch-semaphore" && $0.name == "gate (DispatchSemaphore)"
+          && $0.waiters.count == hang.width
+      })
     // The main thread waits for the tasks in DispatchGroup.wait.
     let main = try #require(document.tasks.first { $0.id == UInt64(program.pid) })
     #expect(main.wait?.kind == "futex")
-    #expect(document.resources.contains { $0.kind == "dispatch-group" && $0.waiters == [main.id] })
+    #expect(
+      document.resources.contains {
+        $0.kind == "dispatch-group" && $0.name == "finished (DispatchGroup)" && $0.waiters == [main.id]
+      })
 
     let text = try deadtop("--attach", "\(program.pid)", "--once")
     #expect(text.status == 5)

@@ -133,7 +133,7 @@ enum TasksView {
       state: task.state.rawValue, wait: wait, blockedBy: blockedBy, waitSeconds: seconds,
       waited: task.wait.map { ($0.sinceIsLowerBound ? "≥" : "") + formatDuration(seconds ?? 0) } ?? "",
       holds: holds.joined(separator: ", "),
-      site: site.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "",
+      site: site?.short ?? "",
       deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
       ended: task.state == .ended)
   }
