@@ -128,7 +128,7 @@ final class DemoHost: LiveHost {
 
   let picker: Picker? = Picker(
     title: "deadtop demo: choose a scenario",
-    subtitle: "Each one deadlocks; f runs its fixed variant, which finishes.",
+    subtitle: "Each one deadlocks (starved-pool hangs); f runs its fixed variant, which finishes.",
     entries: DemoCatalog.all.map { Picker.Entry(name: $0.name, summary: $0.summary) }, chooseLabel: "Run",
     commands: [HostCommand(key: "f", label: "Fixed", help: "demo: run the selected scenario's fixed variant")]
   )

@@ -172,6 +172,14 @@ public final class ProcSource: SnapshotSource {
         switch synchronizer {
         case .semaphore(let address, let value):
           object = address
+          // A worker of libdispatch's own pool waits on its root queue's semaphore for
+          // work, and leaves after a while: idle, never stuck.
+          if name(for: object).hasPrefix("_dispatch_pthread_root_queue_contexts") {
+            waits[thread.tid] = Wait(
+              kind: .sleep, target: .resource(0), sinceNanoseconds: episode.since, sequence: episode.sequence)
+            details[thread.tid] = "an idle libdispatch worker, waiting for work"
+            continue
+          }
           if resources[object] == nil {
             resources[object] = ResourceInfo(
               id: object, kind: .dispatchSemaphore, name: objectName(for: object, memory: memory))

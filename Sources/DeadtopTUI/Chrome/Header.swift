@@ -25,7 +25,14 @@ enum Header {
       " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ") + ")",
       "Resources: \(snapshot.resources.count)",
     ]
-    if let latest = snapshot.schedtrace.last {
+    if snapshot.process.source == .proc {
+      // /proc counts no acquisitions; the concurrency pool's load is what it can tell.
+      for pool in snapshot.pools {
+        pieces.append(
+          "\(pool.name): \(pool.running) of \(pool.width) busy"
+            + (pool.queued.map { ", \(counted($0, "job")) queued" } ?? ""))
+      }
+    } else if let latest = snapshot.schedtrace.last {
       // The latest scheduler record: what happened in the last interval.
       pieces.append(
         "last \(formatDuration(Double(latest.intervalNanoseconds) / 1e9)): acquired \(latest.acquisitions), "
