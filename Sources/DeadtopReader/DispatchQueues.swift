@@ -131,12 +131,30 @@ struct DispatchLayout: Equatable {
 
   /// The queue a `dispatch_sync` waiter sleeps for, or nil when the memory does not look
   /// like a sync context pointing to a queue.
-  func queue(waitedOnAt event: UInt64, memory: ProcessMemory, live: Set<Int32>, mainThread: Int32) -> Queue? {
+  ///
+  /// The context names the queue `sync` was called on. When `waiter` itself holds that
+  /// queue, it waits for the queue's target (a queue made with `target:`): the wait is
+  /// for the first queue up the hierarchy that it could not acquire.
+  func queue(
+    waitedOnAt event: UInt64, by waiter: Int32, memory: ProcessMemory, live: Set<Int32>, mainThread: Int32
+  ) -> Queue? {
     guard event >= Self.contextQueueBeforeEvent,
-      let address = memory.uint64(at: event - Self.contextQueueBeforeEvent)
+      let address = memory.uint64(at: event - Self.contextQueueBeforeEvent),
+      var queue = queue(at: address, memory: memory, live: live, mainThread: mainThread)
     else { return nil }
-    return queue(at: address, memory: memory, live: live, mainThread: mainThread)
+    for _ in 0..<Self.targetHops where queue.width == 1 && queue.drainer == waiter {
+      guard let target = memory.uint64(at: queue.address + Self.targetQueue),
+        let next = self.queue(at: target, memory: memory, live: live, mainThread: mainThread), next.width == 1
+      else { break }
+      queue = next
+    }
+    return queue
   }
+
+  /// A queue's target queue (do_targetq), after the vtable, the counts and do_next.
+  static let targetQueue: UInt64 = 24
+  /// How far up a hierarchy of serial queues a wait is followed.
+  static let targetHops = 8
 
   /// The queue at `address`, or nil when the memory there does not look like one.
   func queue(at address: UInt64, memory: ProcessMemory, live: Set<Int32>, mainThread: Int32) -> Queue? {

@@ -63,7 +63,8 @@ enum FutexResolver {
     }
     // dispatch_sync sleeps on its sync context's event, expecting 0xffffffff.
     if let dispatch, expected == 0xffff_ffff, command == 0 || command == 9,
-      let queue = dispatch.queue(waitedOnAt: address, memory: memory, live: live, mainThread: mainThread)
+      let queue = dispatch.queue(
+        waitedOnAt: address, by: waiter, memory: memory, live: live, mainThread: mainThread)
     {
       return .dispatchQueue(queue)
     }

@@ -50,6 +50,7 @@ enum SwiftSymbols {
     var text = demangled
     // A closure's signature says nothing a person looks for.
     text.replace(#/(closure #\d+) (?:@\w+ )*\([^()]*\)(?: async)?(?: throws)? -> \S+ in /#) { "\($0.1) in " }
+    text.replace(#/(closure #\d+) (?:@\w+ )*\([^()]*\)(?: async)?(?: throws)? -> \S+$/#) { String($0.1) }
     text.replace(#/variable initialization expression of (\S+) : \S+/#) { String($0.1) }
     text.replace(#/\.unsafeMutableAddressor : .*$/#) { _ in "" }
     // Closures in closures: the innermost, then where they all are.

@@ -124,6 +124,7 @@ import Testing
           + "variable initialization expression of queueABBA : PlainScenario")
         == "closure #1 in … in queueABBA")
     #expect(SwiftSymbols.shortened("Registry.shared.unsafeMutableAddressor : Registry") == "Registry.shared")
+    #expect(SwiftSymbols.shortened("closure #1 @Sendable () -> ()") == "closure #1")
     #expect(SwiftSymbols.shortened("Ledger.post(_:) async") == "Ledger.post(_:) async")
   }
 }

@@ -78,6 +78,15 @@ import Testing
     #expect(text.output.contains("at reloader in dispatch_once"))
   }
 
+  @Test func aSyncOntoAQueueWhoseTargetIsBusyWaitsForTheTargetsDrainer() throws {
+    let program = try CProgram("dispatch_target_queue")
+    let outcome = try program.attachUntil { $0.status == 3 }
+    let deadlock = try #require(try report(outcome).deadlocks.first, "\(outcome.output)")
+    #expect(Set(deadlock.cycle.map(\.taskName)) == ["indexing", "compacting"])
+    // The queue it could not acquire is the target, not the queue it called sync on.
+    #expect(Set(deadlock.resources) == ["com.example.outer", "indexLock (NSLock)"])
+  }
+
   @Test func manySyncCallersOfAConcurrentQueueAreNotADeadlock() throws {
     let program = try CProgram("concurrent_sync")
     usleep(300_000)
