@@ -37,7 +37,9 @@ public enum Stacks {
         stacks[tid] = []
       } else if let tid = current, line.hasPrefix("#") {
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
-        stacks[tid]?.append(words.count >= 3 ? words.dropFirst(2).joined(separator: " ") : String(line))
+        // A Swift frame reads as its author wrote it (`Registry.init()`), not mangled.
+        let function = words.count >= 3 ? words.dropFirst(2).joined(separator: " ") : String(line)
+        stacks[tid]?.append(SwiftSymbols.readable(function))
       }
     }
     return stacks
