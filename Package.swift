@@ -25,9 +25,16 @@ let package = Package(
     // Demos without the runtime, read through /proc: Swift (Dispatch, NSLock, Task) and C.
     .executable(name: "deadtop-plain-demo", targets: ["DeadtopPlainDemos"]),
     .executable(name: "deadtop-plain-c-demo", targets: ["DeadtopPlainCDemos"]),
+    // The headless exporter `deadtop serve` runs: every watched process as Prometheus
+    // metrics and JSON reports over HTTP.
+    .executable(name: "deadtop-exporter", targets: ["DeadtopExporterServer"]),
+    .library(name: "DeadtopExporter", targets: ["DeadtopExporter"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // The exporter only: the Prometheus exposition and its HTTP server.
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // The contract: the segment layout shared by its writer and every reader (C).
@@ -69,6 +76,21 @@ let package = Package(
         "DeadtopPlainDemos", "DeadtopPlainCDemos",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The exporter's pure part: which processes, their metrics and reports (no HTTP).
+    .target(
+      name: "DeadtopExporter",
+      dependencies: [
+        "DeadtopCore", "DeadtopReader", "DeadtopReports",
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]),
+    // Its HTTP server (SwiftNIO), a separate executable so that deadtop and the runtime stay light.
+    .executableTarget(
+      name: "DeadtopExporterServer",
+      dependencies: [
+        "DeadtopExporter", "DeadtopCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
     .testTarget(name: "DeadtopCoreTests", dependencies: ["DeadtopCore", "DeadtopReports"]),
     .testTarget(
       name: "DeadtopTests",
@@ -77,7 +99,10 @@ let package = Package(
       name: "DeadtopReaderTests",
       dependencies: ["DeadtopReader", "DeadtopSegment", "DeadtopABI", "DeadtopCore", "CFatalSignals"]),
     .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports"]),
+    .testTarget(name: "DeadtopExporterTests", dependencies: ["DeadtopExporter", "DeadtopCore"]),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports", "DeadtopExporter"]),
   ],
   swiftLanguageModes: [.v6]
 )

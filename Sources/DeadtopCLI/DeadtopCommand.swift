@@ -107,7 +107,10 @@ struct DeadtopCommand: ParsableCommand {
       permissions), 5 a hang (every thread of the Swift concurrency pool is blocked), 1 an error (no such process, permission denied, stale or unreadable \
       segment, bad arguments).
       """,
-    subcommands: [AttachCommand.self, ListCommand.self, DemoCommand.self, ScenarioCommand.self],
+    version: deadtopVersion,
+    subcommands: [
+      AttachCommand.self, ListCommand.self, DemoCommand.self, ServeCommand.self, ScenarioCommand.self,
+    ],
     defaultSubcommand: AttachCommand.self)
 }
 

@@ -137,6 +137,9 @@ extension Trait where Self == ConditionTrait {
   static var needsCompiler: Self { needs("/usr/bin/cc", "a C compiler, to build the stuck C programs") }
   static var needsEuStack: Self { needs("/usr/bin/eu-stack", "elfutils' eu-stack, for --stacks") }
   static var needsGraphviz: Self { needs("/usr/bin/dot", "Graphviz's dot, to lay out the DOT report") }
+  static var needsPrometheus: Self {
+    needs("/usr/bin/prometheus", "a Prometheus server, to scrape the exporter")
+  }
 
   /// Running deadtop as another user (nobody) needs root and setpriv.
   static var needsRootAndSetpriv: Self {
