@@ -16,6 +16,7 @@ let package = Package(
         .product(name: "DeadtopReader", package: "deadtop"),
         .product(name: "DeadtopReports", package: "deadtop"),
         .product(name: "DeadtopTUI", package: "deadtop"),
+        .product(name: "DeadtopExporter", package: "deadtop"),
       ],
       path: "Sources/DeadtopBench")
   ],

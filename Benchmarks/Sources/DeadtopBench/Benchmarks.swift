@@ -18,7 +18,7 @@ enum BenchmarkSuite {
   static let groups: [(name: String, run: @Sendable () -> Void)] = [
     ("locks", uncontendedLocks), ("channels", channels), ("analysis", analysisAndReports),
     ("screen", snapshotToScreen),
-    ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost),
+    ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost), ("exporter", exporterRefresh),
   ]
 
   static func main() {
@@ -30,7 +30,9 @@ enum BenchmarkSuite {
       for _ in 0..<loops { blackHole(Analysis(snapshot).deadlocks.count) }
       return
     }
-    if CommandLine.arguments.dropFirst().first == samplerChildArgument {
+    if CommandLine.arguments.dropFirst().first == exporterChildArgument {
+      exporterChild()
+    } else if CommandLine.arguments.dropFirst().first == samplerChildArgument {
       samplerChild(tasks: Int(CommandLine.arguments.last ?? "") ?? 200)
     } else {
       runAll()
