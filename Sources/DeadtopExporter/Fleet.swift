@@ -76,6 +76,19 @@ public final class Fleet {
     readers = readers.filter { wanted.contains($0.key) }
     var members: [Member] = []
     for pid in wanted.sorted() {
+      let publishes = published[pid] != nil
+      /// Counts a process that could not be read and says why; nil when it has just ended.
+      func unreadable(_ error: Error) -> Member? {
+        if case AttachError.stale = error {
+          if publishes { counts.stale += 1 }
+          return nil
+        }
+        if case AttachError.noSuchProcess = error { return nil }
+        if publishes { counts.unreadable += 1 }
+        return Member(
+          pid: pid, name: commandName(of: pid) ?? "pid \(pid)", source: publishes ? .runtime : .proc,
+          problem: (error as? AttachError)?.description ?? "\(error)")
+      }
       if readers[pid] == nil {
         do {
           let source: SnapshotSource =
@@ -83,17 +96,7 @@ public final class Fleet {
             ?? ProcSource(pid: pid)
           readers[pid] = (source, DeadlockConfirmation())
         } catch {
-          if case AttachError.stale = error {
-            if published[pid] != nil { counts.stale += 1 }
-            continue
-          }
-          if case AttachError.noSuchProcess = error { continue }
-          if published[pid] != nil { counts.unreadable += 1 }
-          members.append(
-            Member(
-              pid: pid, name: commandName(of: pid) ?? "pid \(pid)",
-              source: published[pid] != nil ? .runtime : .proc,
-              problem: (error as? AttachError)?.description ?? "\(error)"))
+          if let member = unreadable(error) { members.append(member) }
           continue
         }
       }
@@ -108,13 +111,7 @@ public final class Fleet {
       } catch {
         // It ended, or its segment went bad, between two reads: read it afresh next time.
         readers[pid] = nil
-        if case AttachError.stale = error { continue }
-        if published[pid] != nil { counts.unreadable += 1 }
-        members.append(
-          Member(
-            pid: pid, name: commandName(of: pid) ?? "pid \(pid)",
-            source: published[pid] != nil ? .runtime : .proc,
-            problem: (error as? AttachError)?.description ?? "\(error)"))
+        if let member = unreadable(error) { members.append(member) }
       }
     }
     self.members = members

@@ -41,7 +41,8 @@ func thread(_ name: String, _ body: @escaping @Sendable () -> Void) -> DispatchG
 }
 
 /// Spins until `parties` have arrived: the demos' only coordination that never shows
-/// as a wait.
+/// as a wait. DemoScenarios has its twin, which these demos cannot use: that target
+/// links the runtime, and these programs must not.
 final class Rendezvous: Sendable {
   private let arrived = Atomic<Int>(0)
   private let parties: Int
