@@ -20,6 +20,8 @@ public final class ProcSource: SnapshotSource {
   private var nextSequence: UInt64 = 1
   /// Where each wait was called in the program's own code, found once per episode.
   private var waitSites = WaitSites()
+  /// The threads' stat and syscall files, kept open between snapshots.
+  private let threadFiles = ThreadFiles()
   private var objectOwners = ObjectOwners()
   /// Said once per snapshot when something could not be read, with what is missing.
   private var permissionProblems: Set<String> = []
@@ -52,6 +54,7 @@ public final class ProcSource: SnapshotSource {
     defer { if taskDirectory >= 0 { close(taskDirectory) } }
     let tids = taskDirectory >= 0 ? threadIDs(inTaskDirectory: taskDirectory) : []
     let live = Set(tids)
+    threadFiles.keep(live)
     let memory = ProcessMemory(pid: pid)
     if memory == nil { permissionProblems.insert(Self.memoryProblem(pid)) }
 
@@ -62,7 +65,7 @@ public final class ProcSource: SnapshotSource {
     let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     for tid in tids {
       // A thread that just exited has no stat any more.
-      guard let stat = withProcFile("\(tid)/stat", in: taskDirectory, ThreadStat.init) else { continue }
+      guard let stat = threadFiles.read("stat", of: tid, in: taskDirectory, ThreadStat.init) else { continue }
       var cpu: Double?
       if let user = stat.userTicks, let system = stat.systemTicks {
         cpu = Double(user + system) / ticksPerSecond
@@ -70,7 +73,7 @@ public final class ProcSource: SnapshotSource {
       // The thread's start in clock ticks after boot (the monotonic clock's origin).
       let started = stat.startTicks.map(Self.startedAt) ?? 0
       var readable = true
-      let syscall = withProcFile("\(tid)/syscall", in: taskDirectory) { bytes -> Syscall?? in
+      let syscall = threadFiles.read("syscall", of: tid, in: taskDirectory) { bytes -> Syscall?? in
         .some(Syscall(bytes: bytes))
       }
       if syscall == nil {

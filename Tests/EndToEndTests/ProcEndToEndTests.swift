@@ -230,6 +230,23 @@ struct ProcEndToEndTests {
         "dispatch-queue \"com.apple.main-thread\" runs only on the main thread, task \(program.pid)"))
   }
 
+  @Test func threadsThatComeAndGoAreReadRightByOneSource() throws {
+    let program = try CProgram("thread_churn")
+    // One source kept across snapshots, as the live view keeps it, with its files open.
+    let source = try ProcSource(pid: program.pid)
+    for _ in 0..<40 {
+      let snapshot = try source.snapshot()
+      #expect(snapshot.tasks.contains { $0.name == "parked" && $0.wait?.kind == .futex })
+      for task in snapshot.tasks where task.id != UInt64(program.pid) && task.name != "parked" {
+        // A reused tid is a new thread: never the name of one that has gone.
+        #expect(task.name.hasPrefix("churn-") || task.name == "thread_churn", "\(task.name)")
+      }
+      let analysis = Analysis(snapshot)
+      #expect(analysis.deadlocks.isEmpty)
+      usleep(10_000)
+    }
+  }
+
   @Test func busySyncCallsThatProgressAreNotADeadlock() throws {
     let program = try CProgram("dispatch_ordered")
     usleep(300_000)
