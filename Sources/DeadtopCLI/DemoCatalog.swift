@@ -29,9 +29,8 @@ enum DemoCatalog {
 
   /// The plain programs' scenarios, asked of the programs themselves (their one home).
   static func plainEntries() -> [DemoEntry] {
-    let directory = currentExecutable().split(separator: "/").dropLast().joined(separator: "/")
-    return plainPrograms.flatMap { program -> [DemoEntry] in
-      let path = "/\(directory)/\(program)"
+    plainPrograms.flatMap { program -> [DemoEntry] in
+      let path = besideThisBinary(program)
       guard access(path, X_OK) == 0, let listed = try? Subprocess.run(path, ["--catalog"]), listed.status == 0
       else { return [] }
       return listed.output.split(separator: "\n").compactMap { line in

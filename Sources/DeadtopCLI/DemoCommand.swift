@@ -257,6 +257,11 @@ struct ScenarioCommand: ParsableCommand {
   }
 }
 
+/// Where a program built (or installed) with deadtop lies: beside this binary.
+func besideThisBinary(_ program: String) -> String {
+  (currentExecutable().split(separator: "/").dropLast() + [Substring(program)]).reduce("") { $0 + "/" + $1 }
+}
+
 /// This binary's path: the demo child runs it again, so that it shows as `deadtop`.
 func currentExecutable() -> String {
   var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -20,8 +20,7 @@ struct ServeCommand: ParsableCommand {
   var arguments: [String] = []
 
   func run() throws {
-    let directory = currentExecutable().split(separator: "/").dropLast().joined(separator: "/")
-    let exporter = "/\(directory)/deadtop-exporter"
+    let exporter = besideThisBinary("deadtop-exporter")
     guard access(exporter, X_OK) == 0 else {
       throw CommandFailure(
         "deadtop serve needs deadtop-exporter beside deadtop (\(exporter)): build it with "

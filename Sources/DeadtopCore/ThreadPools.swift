@@ -64,8 +64,8 @@ extension Explanation {
     let pool = starvation.pool
     var calls: [String] = []
     for id in starvation.threads {
-      if let wait = snapshot.task(id)?.wait, !calls.contains(snapshot.blockingCall(of: wait)) {
-        calls.append(snapshot.blockingCall(of: wait))
+      if let call = snapshot.task(id)?.wait.map(snapshot.blockingCall), !calls.contains(call) {
+        calls.append(call)
       }
     }
     var steps: [Step] = [

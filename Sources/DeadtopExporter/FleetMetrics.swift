@@ -113,17 +113,21 @@ public final class FleetMetrics {
       if wait.kind != .sleep { longest = max(longest, snapshot.seconds(since: wait.sinceNanoseconds)) }
     }
     for (kind, count) in byKind { gauge(Self.blocked, Double(count), labels: [("wait", kind)]) }
-    var findings: [String: Int] = [:]
-    for deadlock in analysis.deadlocks {
-      findings["\(deadlock.kind.rawValue)|\(deadlock.certainty.rawValue)", default: 0] += 1
+    struct Finding: Hashable {
+      let kind: Deadlock.Kind
+      let certainty: Deadlock.Certainty
     }
     // Both certainties of a cycle always have a series, so `deadtop_deadlocks > 0` has a value to test.
-    for certainty in [Deadlock.Certainty.certain, .likely] {
-      findings["cycle|\(certainty.rawValue)", default: 0] += 0
+    var findings: [Finding: Int] = [
+      Finding(kind: .cycle, certainty: .certain): 0, Finding(kind: .cycle, certainty: .likely): 0,
+    ]
+    for deadlock in analysis.deadlocks {
+      findings[Finding(kind: deadlock.kind, certainty: deadlock.certainty), default: 0] += 1
     }
-    for (key, count) in findings {
-      let parts = key.split(separator: "|").map(String.init)
-      gauge(Self.deadlocks, Double(count), labels: [("kind", parts[0]), ("certainty", parts[1])])
+    for (finding, count) in findings {
+      gauge(
+        Self.deadlocks, Double(count),
+        labels: [("kind", finding.kind.rawValue), ("certainty", finding.certainty.rawValue)])
     }
     gauge(Self.deadlocked, Double(analysis.deadlocked.count))
     gauge(Self.hangs, Double(analysis.starvedPools.count))

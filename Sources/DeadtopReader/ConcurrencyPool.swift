@@ -69,24 +69,3 @@ struct ConcurrencyPool {
     return words.contains { word in entryPoints.contains { $0.contains(word) } }
   }
 }
-
-extension ProcessMemory {
-  func uint64s(at address: UInt64, count: Int) -> [UInt64]? {
-    var values = [UInt64](repeating: 0, count: count)
-    let read = values.withUnsafeMutableBytes {
-      pread(descriptor, $0.baseAddress, $0.count, off_t(Int64(bitPattern: address)))
-    }
-    return read == count * 8 ? values : nil
-  }
-
-  /// Up to `bytes` of memory from `address` as words; a stack ends before that, so a
-  /// short read (the end of the mapping) is what there is.
-  func words(at address: UInt64, upTo bytes: Int) -> [UInt64]? {
-    var values = [UInt64](repeating: 0, count: bytes / 8)
-    let read = values.withUnsafeMutableBytes {
-      pread(descriptor, $0.baseAddress, $0.count, off_t(Int64(bitPattern: address)))
-    }
-    guard read > 0 else { return nil }
-    return Array(values.prefix(read / 8))
-  }
-}

@@ -179,33 +179,3 @@ struct DispatchLayout: Equatable {
       running: Self.itemsRunning(state: stateValue, width: width))
   }
 }
-
-extension ProcessMemory {
-  func uint64(at address: UInt64) -> UInt64? {
-    var value: UInt64 = 0
-    let count = withUnsafeMutableBytes(of: &value) {
-      pread(descriptor, $0.baseAddress, 8, off_t(Int64(bitPattern: address)))
-    }
-    return count == 8 ? value : nil
-  }
-
-  func uint16s(at address: UInt64, count: Int) -> [UInt16]? {
-    var values = [UInt16](repeating: 0, count: count)
-    let read = values.withUnsafeMutableBytes {
-      pread(descriptor, $0.baseAddress, $0.count, off_t(Int64(bitPattern: address)))
-    }
-    return read == count * 2 ? values : nil
-  }
-
-  /// A NUL-terminated string of printable UTF-8 within `limit` bytes, or nil.
-  func cString(at address: UInt64, limit: Int) -> String? {
-    var bytes = [UInt8](repeating: 0, count: limit)
-    let read = bytes.withUnsafeMutableBytes {
-      pread(descriptor, $0.baseAddress, $0.count, off_t(Int64(bitPattern: address)))
-    }
-    guard read > 0, let end = bytes[..<read].firstIndex(of: 0), end > 0 else { return nil }
-    let text = String(decoding: bytes[..<end], as: UTF8.self)
-    guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{FFFD}" }) else { return nil }
-    return text
-  }
-}

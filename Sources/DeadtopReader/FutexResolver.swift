@@ -2,38 +2,6 @@
   import Glibc
 #endif
 
-/// Reads another process's memory through /proc/<pid>/mem (pread: nothing is stopped).
-final class ProcessMemory {
-  let descriptor: Int32
-
-  init?(pid: Int32) {
-    let descriptor = open("/proc/\(pid)/mem", O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
-    self.descriptor = descriptor
-  }
-
-  deinit { close(descriptor) }
-
-  /// The 32-bit words read so far: memory is opened afresh for each snapshot, and a
-  /// thousand waiters on one lock need its words once.
-  private var words: [UInt64: Int32?] = [:]
-
-  func int32(at address: UInt64) -> Int32? {
-    if let known = words[address] { return known }
-    let value = readInt32(at: address)
-    words[address] = .some(value)
-    return value
-  }
-
-  private func readInt32(at address: UInt64) -> Int32? {
-    var value: Int32 = 0
-    let count = withUnsafeMutableBytes(of: &value) {
-      pread(descriptor, $0.baseAddress, 4, off_t(Int64(bitPattern: address)))
-    }
-    return count == 4 ? value : nil
-  }
-}
-
 /// What a futex wait is, from the syscall's arguments and the memory around the word.
 enum FutexResolver {
   enum Resolution: Equatable {

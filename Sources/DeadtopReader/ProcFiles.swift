@@ -9,18 +9,18 @@ import Synchronization
 
 /// Calls `body` with the bytes of a /proc file of at most 4 KiB (stat, syscall, comm),
 /// read on the stack; nil when it cannot be opened or read.
-/// With `directory`, `path` is relative to that open directory (a process's task
-/// directory: the kernel then looks up two names, not five).
-func withProcFile<T>(
-  _ path: String, in directory: Int32 = AT_FDCWD, _ body: (UnsafeBufferPointer<UInt8>) -> T?
-)
-  -> T?
-{
-  let descriptor = openat(directory, path, O_RDONLY | O_CLOEXEC)
+func withProcFile<T>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
   guard descriptor >= 0 else { return nil }
   defer { close(descriptor) }
-  return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
-    let count = read(descriptor, buffer.baseAddress, buffer.count)
+  return withFileBytes(descriptor, body)
+}
+
+/// The one read of a small /proc file: its first 4 KiB, from its start (`pread`, so an
+/// open file kept between snapshots reads afresh), on the stack.
+func withFileBytes<T>(_ descriptor: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+  withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+    let count = pread(descriptor, buffer.baseAddress, buffer.count, 0)
     guard count >= 0 else { return nil }
     return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
   }
@@ -245,12 +245,12 @@ final class ThreadFiles {
   {
     let key = Key(tid: tid, name: name)
     if let descriptor = files[key] {
-      if let value = Self.read(descriptor, body) { return value }
+      if let value = withFileBytes(descriptor, body) { return value }
       drop(key)
     }
     let descriptor = openat(directory, "\(tid)/\(name)", O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
-    let value = Self.read(descriptor, body)
+    let value = withFileBytes(descriptor, body)
     if value != nil && Self.reserve() {
       files[key] = descriptor
     } else {
@@ -264,13 +264,5 @@ final class ThreadFiles {
   /// Closes the files of threads not in `tids`.
   func keep(_ tids: Set<Int32>) {
     for key in files.keys where !tids.contains(key.tid) { drop(key) }
-  }
-
-  private static func read<T>(_ descriptor: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
-      let count = pread(descriptor, buffer.baseAddress, buffer.count, 0)
-      guard count >= 0 else { return nil }
-      return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
-    }
   }
 }

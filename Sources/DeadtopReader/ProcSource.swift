@@ -72,14 +72,10 @@ public final class ProcSource: SnapshotSource {
       }
       // The thread's start in clock ticks after boot (the monotonic clock's origin).
       let started = stat.startTicks.map(Self.startedAt) ?? 0
-      var readable = true
       let syscall = threadFiles.read("syscall", of: tid, in: taskDirectory) { bytes -> Syscall?? in
         .some(Syscall(bytes: bytes))
       }
-      if syscall == nil {
-        readable = !(errno == EACCES || errno == EPERM)
-      }
-      if !readable {
+      if syscall == nil && (errno == EACCES || errno == EPERM) {
         permissionProblems.insert(Self.syscallProblem(pid))
         hiddenSyscalls = true
       }
@@ -110,14 +106,23 @@ public final class ProcSource: SnapshotSource {
       let resolution = FutexResolver.resolve(
         address: address, operation: syscall.arguments[1], expected: syscall.arguments[2],
         waiter: thread.tid, live: live, memory: memory, dispatch: dispatchLayout(memory), mainThread: pid)
-      let episode = episode(of: WaitKey(tid: thread.tid, address: address), now: now, seen: &seen)
+      let key = WaitKey(tid: thread.tid, address: address)
+      let resourceID = address
+      let episode = episode(of: key, now: now, seen: &seen)
       if let deadline = Self.deadline(of: syscall, since: episode.since, memory: memory) {
         deadlines[thread.tid] = deadline
       }
       sites[thread.tid] = waitSites.site(
-        of: WaitKey(tid: thread.tid, address: address), stackPointer: syscall.stackPointer, memory: memory,
-        symbols: &symbols)
-      let resourceID = address
+        of: key, stackPointer: syscall.stackPointer, memory: memory, symbols: &symbols)
+      /// A one-time initializer that `owner` runs and this thread waits for.
+      func waitForOnce(named name: String, owner: Int32?, detail: String) {
+        resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: name)
+        if let owner { holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive)) }
+        waits[thread.tid] = Wait(
+          kind: .once, target: .resource(resourceID), sinceNanoseconds: episode.since,
+          sequence: episode.sequence)
+        details[thread.tid] = detail
+      }
       switch resolution {
       case .join(let joined):
         waits[thread.tid] = Wait(
@@ -125,22 +130,15 @@ public final class ProcSource: SnapshotSource {
           sequence: episode.sequence)
         continue
       case .once(let owner):
-        resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: name(for: address))
-        holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive))
-        waits[thread.tid] = Wait(
-          kind: .once, target: .resource(resourceID), sinceNanoseconds: episode.since,
-          sequence: episode.sequence)
-        details[thread.tid] = "dispatch_once: waits for its initializer"
+        waitForOnce(
+          named: name(for: address), owner: owner, detail: "dispatch_once: waits for its initializer")
       case .mutex(let owner, let kind):
         let symbol = name(for: address)
         // Swift's `static let` and lazy globals: swift_once takes a PI lock in the token.
         if let initialized = SwiftSymbols.onceToken(symbol) {
-          resources[resourceID] = ResourceInfo(id: resourceID, kind: .once, name: initialized)
-          if let owner { holds[owner, default: []].append(Hold(resource: resourceID, mode: .exclusive)) }
-          waits[thread.tid] = Wait(
-            kind: .once, target: .resource(resourceID), sinceNanoseconds: episode.since,
-            sequence: episode.sequence)
-          details[thread.tid] = "swift_once: waits for the initializer of \(initialized)"
+          waitForOnce(
+            named: initialized, owner: owner,
+            detail: "swift_once: waits for the initializer of \(initialized)")
           continue
         }
         resources[resourceID] = ResourceInfo(

@@ -51,9 +51,7 @@ struct SymbolTable {
         $0.offset == 0 && $0.path.split(separator: "/").last.map(String.init) == library
       })
     else { return nil }
-    let path = first.path
-    if files[path] == nil { files[path] = .some(ELFSymbols.read(path: "/proc/\(pid)/root\(path)")) }
-    guard let loaded = files[path], let (symbols, firstLoad) = loaded,
+    guard let (symbols, firstLoad) = symbols(ofFile: first.path),
       let found = symbols.first(where: { $0.name == symbol })
     else { return nil }
     let start = found.value &+ (first.start &- firstLoad)
@@ -77,9 +75,8 @@ struct SymbolTable {
   }
 
   /// The program's own code in memory: its executable and its own libraries' text.
-  private(set) lazy var ownCode: [Range<UInt64>] = mappings.filter {
-    $0.executable && $0.path.hasPrefix("/") && !Self.isSystem($0.path)
-  }.map { $0.start..<$0.end }
+  private(set) lazy var ownCode: [Range<UInt64>] = mappings.filter { $0.executable && Self.isOwn($0.path) }
+    .map { $0.start..<$0.end }
 
   /// The file of the program's own code that `address` lies in.
   mutating func ownCodeFile(at address: UInt64) -> String? {
@@ -98,13 +95,21 @@ struct SymbolTable {
       .contains(where: file.hasPrefix) || file.hasPrefix("ld-linux")
   }
 
+  /// A mapped file of the program's own (not anonymous memory, not the system's).
+  static func isOwn(_ path: String) -> Bool { path.hasPrefix("/") && !isSystem(path) }
+
+  /// A mapped file's symbols (sorted by value) and its first loadable segment's vaddr,
+  /// read once per file.
+  private mutating func symbols(ofFile path: String) -> (symbols: [Symbol], firstLoad: UInt64)? {
+    if files[path] == nil { files[path] = .some(ELFSymbols.read(path: "/proc/\(pid)/root\(path)")) }
+    return files[path] ?? nil
+  }
+
   /// The pointer-sized global variables of the program's own files, where they are.
   mutating func ownPointerGlobals() -> [(name: String, address: UInt64)] {
     var globals: [(name: String, address: UInt64)] = []
-    for first in mappings where first.offset == 0 && first.path.hasPrefix("/") && !Self.isSystem(first.path) {
-      let path = first.path
-      if files[path] == nil { files[path] = .some(ELFSymbols.read(path: "/proc/\(pid)/root\(path)")) }
-      guard let loaded = files[path], let (symbols, firstLoad) = loaded else { continue }
+    for first in mappings where first.offset == 0 && Self.isOwn(first.path) {
+      guard let (symbols, firstLoad) = symbols(ofFile: first.path) else { continue }
       for symbol in symbols where !symbol.isFunction && symbol.size == 8 {
         globals.append((symbol.name, symbol.value &+ (first.start &- firstLoad)))
       }
@@ -124,8 +129,7 @@ struct SymbolTable {
     guard candidate >= 0 else { return nil }
     let path = mappings[candidate].path
     guard let first = mappings.first(where: { $0.path == path && $0.offset == 0 }) else { return nil }
-    if files[path] == nil { files[path] = .some(ELFSymbols.read(path: "/proc/\(pid)/root\(path)")) }
-    guard let loaded = files[path], let (symbols, firstLoad) = loaded else { return nil }
+    guard let (symbols, firstLoad) = symbols(ofFile: path) else { return nil }
     let bias = first.start &- firstLoad
     let virtual = address &- bias
     // The last symbol starting at or before the address that still covers it.
