@@ -11,7 +11,7 @@ import DeadtopRuntimeC
 public final class Channel<Element>: @unchecked Sendable {
   // The fast paths are inlinable so that a program's module specializes them for its
   // element type: generic code run unspecialized looks up type metadata on every call.
-  @usableFromInline let lock = PlatformLock()
+  @usableFromInline let lock = RuntimeLock()
   @usableFromInline let published: PublishedResource
   public let capacity: Int
   public let name: String?
@@ -218,7 +218,7 @@ public final class Channel<Element>: @unchecked Sendable {
       receiver.handoff.delivered = true
       published.publish(count: buffered)
       dt_task_count_transfer(task, 1, 0)
-      receiver.waiter.wake()
+      lock.wakeAfterUnlock(receiver.waiter)
       return true
     }
     guard buffered < capacity else { return false }
@@ -243,7 +243,7 @@ public final class Channel<Element>: @unchecked Sendable {
         buffer[(bufferHead + buffered) % capacity] = sender.handoff.value
         buffered += 1
         sender.handoff.delivered = true
-        sender.waiter.wake()
+        lock.wakeAfterUnlock(sender.waiter)
       }
       published.publish(count: buffered)
       dt_task_count_transfer(task, 0, 1)
@@ -253,7 +253,7 @@ public final class Channel<Element>: @unchecked Sendable {
       sender.handoff.delivered = true
       published.publish(count: buffered)
       dt_task_count_transfer(task, 0, 1)
-      sender.waiter.wake()
+      lock.wakeAfterUnlock(sender.waiter)
       return (sender.handoff.value, true)
     }
     if closed { return (nil, false) }
@@ -293,7 +293,7 @@ public final class Channel<Element>: @unchecked Sendable {
       task, kind: kind, target: id, site: siteReference,
       flags: iterating ? UInt32(DT_WAIT_ITERATING) : 0)
     lock.unlock()
-    waiter.park()
+    waiter.park(spinningFor: lock.parkEstimate)
     published.heldByRuntime.subtract(held, ordering: .relaxed)
     Runtime.shared.endWait(task, kind: kind, target: id, site: siteReference, since: since)
     if operation.delivered {

@@ -6,7 +6,7 @@ import DeadtopRuntimeC
 /// ones that may still signal).
 public final class Cond: @unchecked Sendable {
   public let mutex: Mutex
-  let lock = PlatformLock()
+  let lock = RuntimeLock()
   let published: PublishedResource
   private var waiters: [Waiter] = []
 
@@ -39,7 +39,7 @@ public final class Cond: @unchecked Sendable {
     lock.unlock()
     // Queued before the mutex is released, so a signal right after cannot be missed.
     mutex.unlock(file: file, line: line, function: function)
-    waiter.park()
+    waiter.park(spinningFor: lock.parkEstimate)
     Runtime.shared.endWait(task, kind: Int32(DT_WAIT_COND), target: id, site: site, since: since)
     mutex.lock(file: file, line: line, function: function)
   }

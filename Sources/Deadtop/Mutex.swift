@@ -50,7 +50,7 @@ public final class Mutex: @unchecked Sendable {
     }
     let site = runtime.site(file, line, function)
     runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
-    if dt_lock_try(word) == 0 { sleepUntilLocked(task, site: site) }
+    if dt_lock_try_any(word) == 0 { sleepUntilLocked(task, site: site) }
     dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
   }
@@ -82,7 +82,7 @@ public final class Mutex: @unchecked Sendable {
   public func tryLock(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> Bool {
-    guard dt_lock_try(word) != 0 else { return false }
+    guard dt_lock_try_any(word) != 0 else { return false }
     let task = currentTask()
     dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(
@@ -101,8 +101,7 @@ public final class Mutex: @unchecked Sendable {
     }
     dt_lock_set_owner(word, 0)
     _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
-    if dt_lock_release(word) != 0 {
-      dt_lock_wake_one(word)
+    if dt_lock_release(word) != 0 && dt_lock_wake_one(word) != 0 {
       runtime.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }

@@ -9,7 +9,7 @@ import DeadtopRuntimeC
 /// again while a writer waits blocks forever. Read-locking and then write-locking the
 /// same RWMutex also blocks forever. Unlocking what the task does not hold is fatal.
 public final class RWMutex: @unchecked Sendable {
-  private let state = PlatformLock()
+  private let state = RuntimeLock()
   private let registration: Runtime.ResourceRegistration
   /// `Runtime.shared`, kept here: the fast path then skips the global's once-check.
   private let runtime = Runtime.shared

@@ -5,7 +5,7 @@ import DeadtopRuntimeC
 /// It holds its channel once (the runtime counts that reference as its own).
 protocol ChannelOperation: AnyObject {
   var published: PublishedResource { get }
-  var channelLock: PlatformLock { get }
+  var channelLock: RuntimeLock { get }
   var caseKind: Int32 { get }
   /// A receiver got a value, or a receiver took the sent one.
   var delivered: Bool { get }
@@ -27,7 +27,7 @@ final class SendOperation<Element>: ChannelOperation {
   }
 
   var published: PublishedResource { channel.published }
-  var channelLock: PlatformLock { channel.lock }
+  var channelLock: RuntimeLock { channel.lock }
   var caseKind: Int32 { Int32(DT_CASE_SEND) }
   var delivered: Bool { handoff.delivered }
 
@@ -62,7 +62,7 @@ final class ReceiveOperation<Element>: ChannelOperation {
   init(channel: Channel<Element>) { self.channel = channel }
 
   var published: PublishedResource { channel.published }
-  var channelLock: PlatformLock { channel.lock }
+  var channelLock: RuntimeLock { channel.lock }
   var caseKind: Int32 { Int32(DT_CASE_RECEIVE) }
   var delivered: Bool { handoff.delivered }
 
@@ -129,7 +129,7 @@ public func select(
   let task = currentTask()
   let site: CallSiteArguments = (file, line, function)
   // Lock every channel once, in id order, so that two selects cannot deadlock.
-  var locks: [(id: UInt64, lock: PlatformLock)] = []
+  var locks: [(id: UInt64, lock: RuntimeLock)] = []
   for selectCase in cases where !locks.contains(where: { $0.id == selectCase.operation.published.id }) {
     locks.append((selectCase.operation.published.id, selectCase.operation.channelLock))
   }
@@ -152,7 +152,7 @@ public func select(
     // Go's `select {}`: blocks forever, and deadtop shows it.
     let siteReference = Runtime.shared.site(file, line, function)
     _ = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_SELECT), target: 0, site: siteReference)
-    Waiter().park()
+    Waiter().park(spinningFor: nil)
     fatalError("unreachable")
   }
 
@@ -169,7 +169,7 @@ public func select(
   let since = Runtime.shared.beginWait(
     task, kind: Int32(DT_WAIT_SELECT), target: 0, site: siteReference, cases: published)
   unlockAll()
-  waiter.park()
+  waiter.park(spinningFor: locks.first?.lock.parkEstimate)
   let chosen = waiter.firedCase
   for (index, selectCase) in cases.enumerated() {
     selectCase.operation.published.heldByRuntime.subtract(1, ordering: .relaxed)

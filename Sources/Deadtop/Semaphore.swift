@@ -7,7 +7,7 @@ import DeadtopRuntimeC
 /// fatal error, as in Go.
 public final class Semaphore: @unchecked Sendable {
   public let permits: Int
-  let lock = PlatformLock()
+  let lock = RuntimeLock()
   let published: PublishedResource
   private var taken = 0
   private var holders: [UInt64] = []
@@ -42,7 +42,7 @@ public final class Semaphore: @unchecked Sendable {
     let site = Runtime.shared.site(file, line, function)
     let since = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_SEMAPHORE), target: id, site: site)
     lock.unlock()
-    waiter.park()
+    waiter.park(spinningFor: lock.parkEstimate)
     Runtime.shared.endWait(task, kind: Int32(DT_WAIT_SEMAPHORE), target: id, site: site, since: since)
   }
 

@@ -6,7 +6,7 @@ import DeadtopRuntimeC
 /// still waits for (so a member stuck elsewhere makes the waiter certainly stuck). A
 /// negative counter is Go's fatal error.
 public final class WaitGroup: @unchecked Sendable {
-  let lock = PlatformLock()
+  let lock = RuntimeLock()
   let published: PublishedResource
   private var counter = 0
   private var waiters: [Waiter] = []
@@ -80,7 +80,7 @@ public final class WaitGroup: @unchecked Sendable {
     let site = Runtime.shared.site(file, line, function)
     let since = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_WAITGROUP), target: id, site: site)
     lock.unlock()
-    waiter.park()
+    waiter.park(spinningFor: lock.parkEstimate)
     Runtime.shared.endWait(task, kind: Int32(DT_WAIT_WAITGROUP), target: id, site: site, since: since)
   }
 

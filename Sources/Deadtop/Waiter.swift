@@ -28,7 +28,8 @@ final class Waiter: @unchecked Sendable {
 
   @usableFromInline
   func wake() { dt_unpark(word) }
-  func park() { dt_park(word) }
+  /// Spins within the budget `estimate` sets (nil: sleeps at once), then sleeps until woken.
+  func park(spinningFor estimate: UnsafeMutablePointer<UInt32>?) { dt_park(word, estimate) }
 }
 
 /// What a blocked send offers or a blocked receive gets, handed over under the channel's

@@ -13,28 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long dt_futex(uint32_t *word, int op, uint32_t value) {
-  return syscall(SYS_futex, word, op, value, NULL, NULL, 0);
-}
-
-void dt_lock_wait(dt_lock *l) {
-  /* Drepper's "Futexes are tricky", mutex 2: mark contended, sleep while held. */
-  while (__atomic_exchange_n(&l->word, 2, __ATOMIC_ACQUIRE) != 0) {
-    dt_futex(&l->word, FUTEX_WAIT_PRIVATE, 2);
-  }
-}
-
-void dt_lock_wake_one(dt_lock *l) { dt_futex(&l->word, FUTEX_WAKE_PRIVATE, 1); }
-
-void dt_park(uint32_t *word) {
-  while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == 0) dt_futex(word, FUTEX_WAIT_PRIVATE, 0);
-}
-
-void dt_unpark(uint32_t *word) {
-  __atomic_store_n(word, 1, __ATOMIC_RELEASE);
-  dt_futex(word, FUTEX_WAKE_PRIVATE, 1);
-}
-
 _Thread_local dt_task_slot *dt_current_task_slot DT_TLS_MODEL = NULL;
 
 int32_t dt_gettid(void) { return (int32_t)syscall(SYS_gettid); }

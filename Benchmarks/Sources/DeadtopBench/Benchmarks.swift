@@ -19,6 +19,7 @@ enum BenchmarkSuite {
     ("locks", uncontendedLocks), ("channels", channels), ("analysis", analysisAndReports),
     ("screen", snapshotToScreen),
     ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost), ("exporter", exporterRefresh),
+    ("handoff", handoff), ("spin", spinSweep),
   ]
 
   static func main() {

@@ -126,29 +126,62 @@ static inline void dt_task_count_contended(dt_task_slot *t) {
   dt_seq_end(&t->seq);
 }
 
-/* The runtime's futex-based mutex word: 0 unlocked, 1 locked, 2 locked with waiters. */
+/* The runtime's lock word (Go's sync.Mutex design): bit 0 locked, bit 1 a waiter is
+ * awake and competing (so an unlock need not wake another), the bits above count the
+ * waiters that sleep or are about to on `sema`, a count of wake-up tokens. A waiter
+ * spins for a bounded, adaptive time before it sleeps (handoff.c). */
+#define DT_LOCK_LOCKED 1u
+#define DT_LOCK_WOKEN 2u
+#define DT_LOCK_WAITER 4u
 typedef struct {
   uint32_t word;
-  uint32_t reserved;
-  uint64_t owner; /* task id of the holder; written by the holder */
+  uint32_t sema;
+  uint64_t owner;          /* task id of the holder; written by the holder */
+  uint32_t spin_estimate;  /* ns its recent contended acquisitions waited (handoff.c) */
+  uint32_t park_estimate;  /* the same for waits parked on the object it guards */
 } dt_lock;
 
 static inline int dt_lock_try(dt_lock *l) {
   uint32_t expected = 0;
-  return __atomic_compare_exchange_n(&l->word, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+  return __atomic_compare_exchange_n(&l->word, &expected, DT_LOCK_LOCKED, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
-/* Slow path: sleeps until the lock is taken. */
+/* Takes the lock if it is not held, waiters or not; never blocks. */
+static inline int dt_lock_try_any(dt_lock *l) {
+  uint32_t old = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+  while (!(old & DT_LOCK_LOCKED)) {
+    if (__atomic_compare_exchange_n(&l->word, &old, old | DT_LOCK_LOCKED, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+      return 1;
+  }
+  return 0;
+}
+/* Slow path: spins, then sleeps, until the lock is taken. */
 void dt_lock_wait(dt_lock *l);
-/* Returns 1 if a waiter may need waking. */
+/* Returns 1 if waiters remain, and dt_lock_wake_one must be called. */
 static inline int dt_lock_release(dt_lock *l) {
-  return __atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE) == 2;
+  return __atomic_sub_fetch(&l->word, DT_LOCK_LOCKED, __ATOMIC_RELEASE) != 0;
 }
-void dt_lock_wake_one(dt_lock *l);
+/* Wakes one sleeping waiter unless one is awake already or the lock was taken again;
+ * returns 1 if it woke one (a hand-off). */
+int dt_lock_wake_one(dt_lock *l);
+static inline void dt_lock_full(dt_lock *l) {
+  if (!dt_lock_try(l)) dt_lock_wait(l);
+}
+static inline void dt_lock_unlock(dt_lock *l) {
+  if (dt_lock_release(l)) dt_lock_wake_one(l);
+}
 
-/* A one-shot parking word for a blocked channel operation: dt_park sleeps until
- * dt_unpark has stored 1. */
-void dt_park(uint32_t *word);
+/* A one-shot parking word for a blocked operation: 0 waiting, 1 woken, 2 asleep.
+ * dt_park spins a bounded, adaptive time (learning in `*estimate` how long the recent
+ * parks on the same object waited; NULL: no spin) and then sleeps until dt_unpark;
+ * dt_unpark makes the system call only for a waiter that is asleep. */
+void dt_park(uint32_t *word, uint32_t *estimate);
 void dt_unpark(uint32_t *word);
+
+/* The spin budget: 0 when only one CPU is usable (a spinner would only delay the task
+ * it waits for), else the cap in ns, DEADTOP_SPIN_NS when set. Read at start-up. */
+uint32_t dt_spin_limit_ns(void);
+/* The CPUs this process may run on (sched_getaffinity). */
+int dt_usable_cpus(void);
 static inline uint64_t dt_lock_owner(const dt_lock *l) { return __atomic_load_n(&l->owner, __ATOMIC_RELAXED); }
 static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED); }
 

@@ -1,0 +1,3 @@
+module deadtop/benchmarks/go
+
+go 1.19

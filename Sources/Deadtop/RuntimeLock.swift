@@ -1,0 +1,90 @@
+import DeadtopRuntimeC
+
+/// The lock that guards a primitive's own state (a channel's buffer and queues, an
+/// RWMutex's counts): untracked, it spins briefly before it sleeps (handoff.c), and it
+/// wakes the waiters that were handed something while it was held only once it is
+/// released, so that a woken task does not at once wait for the lock its waker holds.
+@usableFromInline
+final class RuntimeLock: @unchecked Sendable {
+  @usableFromInline let word: UnsafeMutablePointer<dt_lock>
+  // Guarded by the lock: waiters to wake at unlock, and those in `wait()`.
+  @usableFromInline @exclusivity(unchecked) var pendingWake: Waiter?
+  @exclusivity(unchecked) private var morePendingWakes: [Waiter] = []
+  @exclusivity(unchecked) private var sleepers: [Waiter] = []
+
+  init() {
+    word = .allocate(capacity: 1)
+    word.initialize(to: dt_lock())
+  }
+
+  deinit { word.deallocate() }
+
+  /// How long waiters parked on the guarded object spun before their wake-up, which
+  /// sets how long the next one spins.
+  @usableFromInline var parkEstimate: UnsafeMutablePointer<UInt32> {
+    UnsafeMutableRawPointer(word).advanced(by: MemoryLayout<dt_lock>.offset(of: \.park_estimate)!)
+      .assumingMemoryBound(to: UInt32.self)
+  }
+
+  @inlinable
+  func lock() { if dt_lock_try(word) == 0 { dt_lock_wait(word) } }
+
+  @inlinable
+  func unlock() {
+    guard let woken = pendingWake else {
+      if dt_lock_release(word) != 0 { _ = dt_lock_wake_one(word) }
+      return
+    }
+    pendingWake = nil
+    unlockWaking(woken)
+  }
+
+  @usableFromInline
+  func unlockWaking(_ first: Waiter) {
+    let more = morePendingWakes
+    if !more.isEmpty { morePendingWakes.removeAll(keepingCapacity: true) }
+    if dt_lock_release(word) != 0 { _ = dt_lock_wake_one(word) }
+    first.wake()
+    for waiter in more { waiter.wake() }
+  }
+
+  /// Wakes `waiter` once the lock is released. The lock must be held.
+  @inlinable
+  func wakeAfterUnlock(_ waiter: Waiter) {
+    if pendingWake == nil { pendingWake = waiter } else { deferMore(waiter) }
+  }
+
+  @usableFromInline
+  func deferMore(_ waiter: Waiter) { morePendingWakes.append(waiter) }
+
+  func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    lock()
+    defer { unlock() }
+    return try body()
+  }
+
+  /// Releases the lock, waits for `broadcast()`, and takes the lock again (a condition
+  /// variable; as with one, the caller rechecks what it waits for). The lock must be held.
+  func wait() {
+    let waiter = Waiter()
+    sleepers.append(waiter)
+    unlock()
+    waiter.park(spinningFor: parkEstimate)
+    lock()
+  }
+
+  /// Wakes every task in `wait()` once the lock is released. The lock must be held.
+  func broadcast() {
+    for waiter in sleepers { wakeAfterUnlock(waiter) }
+    sleepers.removeAll(keepingCapacity: true)
+  }
+}
+
+/// How the runtime waits: a blocked task spins up to `limitNanoseconds` (adapted per
+/// object) before it sleeps, and not at all when only one CPU is usable. Set at start-up;
+/// `DEADTOP_SPIN_NS` chooses another cap (0: never spin).
+public enum Spinning {
+  public static var limitNanoseconds: Int { Int(dt_spin_limit_ns()) }
+  /// The CPUs this process may run on.
+  public static var usableProcessors: Int { Int(dt_usable_cpus()) }
+}
