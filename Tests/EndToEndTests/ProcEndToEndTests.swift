@@ -234,6 +234,13 @@ struct ProcEndToEndTests {
     let program = try CProgram("thread_churn")
     // One source kept across snapshots, as the live view keeps it, with its files open.
     let source = try ProcSource(pid: program.pid)
+    // "ready" is printed before the parked thread has named itself and gone to sleep.
+    let deadline = Date().addingTimeInterval(10)
+    while try !source.snapshot().tasks.contains(where: { $0.name == "parked" && $0.wait?.kind == .futex }),
+      Date() < deadline
+    {
+      usleep(2000)
+    }
     for _ in 0..<40 {
       let snapshot = try source.snapshot()
       #expect(snapshot.tasks.contains { $0.name == "parked" && $0.wait?.kind == .futex })
