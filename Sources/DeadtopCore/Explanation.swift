@@ -118,14 +118,14 @@ public struct Explanation: Sendable, Equatable {
   {
     let who = snapshot.label(task: other)
     switch edge {
-    case .holds(let hold) where snapshot.resource(hold.resource)?.kind == .dispatchQueue:
+    case .holds(let hold) where snapshot.kind(ofResource: hold.resource) == .dispatchQueue:
       // The main queue runs on the main thread alone, and only once it returns to it.
       if snapshot.resource(hold.resource)?.name == "com.apple.main-thread" {
         return
           "\(snapshot.label(resource: hold.resource)) runs only on the main thread, \(who), which must return to it"
       }
       return "\(snapshot.label(resource: hold.resource)) is running a block on \(who)"
-    case .holds(let hold) where snapshot.resource(hold.resource)?.kind == .once:
+    case .holds(let hold) where snapshot.kind(ofResource: hold.resource) == .once:
       return "\(snapshot.label(resource: hold.resource)) is being initialized by \(who)"
     case .holds(let hold):
       var text = "\(snapshot.describe(hold: hold)) is held by \(who)"
@@ -147,7 +147,7 @@ public struct Explanation: Sendable, Equatable {
   /// What another task would do to release `waiter` from `resource`: a receiver needs a
   /// sender, a sender a receiver, a Cond a signal, a WaitGroup a done.
   static func counterpart(of waiter: TaskID, on resource: ResourceID, in snapshot: Snapshot) -> String {
-    switch snapshot.resource(resource)?.kind {
+    switch snapshot.kind(ofResource: resource) {
     case .cond?: return "signalled"
     case .waitGroup?: return "marked done"
     default:
@@ -201,7 +201,7 @@ public struct Explanation: Sendable, Equatable {
       let link: String? =
         switch edge {
         case .holds(let hold)?:
-          switch snapshot.resource(hold.resource)?.kind {
+          switch snapshot.kind(ofResource: hold.resource) {
           case .dispatchQueue?: "drained by"
           case .once?: "run by"
           default: "held by"
@@ -209,7 +209,7 @@ public struct Explanation: Sendable, Equatable {
         case .queuedWriter?: "writer queued"
         case .member?: "member"
         case .mayUse(let resource)?:
-          switch snapshot.resource(resource)?.kind {
+          switch snapshot.kind(ofResource: resource) {
           case .cond?: "signalled by"
           case .waitGroup?: "done by"
           default: "used by"

@@ -4,43 +4,52 @@ public enum TextReport {
   /// `longWaitSeconds`: blocked tasks waiting at least this long are listed as long waits.
   public static func render(_ analysis: Analysis, longWaitSeconds: Double = 10) -> String {
     let snapshot = analysis.snapshot
-    var out: [String] = []
-    out.append(headline(snapshot))
-    out.append("")
-    out.append(contentsOf: verdict(analysis))
+    // One string written in order: a report of 10,000 tasks is some 100,000 lines, and
+    // an array of them joined at the end costs as much again as writing them.
+    var out = ""
+    out.reserveCapacity(160 * (snapshot.tasks.count + snapshot.resources.count) + 4096)
+    func line(_ text: String = "") {
+      out += text
+      out += "\n"
+    }
+    func lines(_ texts: [String]) { for text in texts { line(text) } }
+    line(headline(snapshot))
+    line()
+    lines(verdict(analysis))
     for (index, deadlock) in analysis.deadlocks.enumerated() {
-      out.append("")
-      out.append(contentsOf: describe(deadlock, number: index + 1, in: analysis))
+      line()
+      lines(describe(deadlock, number: index + 1, in: analysis))
     }
     for starvation in analysis.starvedPools {
-      out.append("")
-      out.append(contentsOf: lines(of: Explanation(starvation, in: analysis)))
+      line()
+      lines(Self.lines(of: Explanation(starvation, in: analysis)))
     }
     for (index, potential) in analysis.potentialDeadlocks.enumerated() {
-      out.append("")
-      out.append(contentsOf: describe(potential, number: index + 1))
+      line()
+      lines(describe(potential, number: index + 1))
     }
     let long = analysis.longWaits(atLeast: longWaitSeconds)
     if !long.isEmpty {
-      out.append("")
-      out.append("Long waits (at least \(formatDuration(longWaitSeconds)))")
-      for task in long { out.append(contentsOf: describeLongWait(task, in: analysis)) }
+      line()
+      line("Long waits (at least \(formatDuration(longWaitSeconds)))")
+      for task in long { lines(describeLongWait(task, in: analysis)) }
     }
-    out.append("")
-    out.append("Tasks")
-    for task in snapshot.tasks { out.append(contentsOf: describe(task: task, in: analysis)) }
-    let locks = snapshot.resources
-    if !locks.isEmpty {
-      out.append("")
-      out.append("Resources")
-      for resource in locks { out.append(describe(resource: resource, in: analysis)) }
+    line()
+    line("Tasks")
+    for index in snapshot.tasks.indices { write(task: snapshot.tasks[index], in: analysis, to: &out) }
+    if !snapshot.resources.isEmpty {
+      line()
+      line("Resources")
+      for index in snapshot.resources.indices {
+        line(describe(resource: snapshot.resources[index], in: analysis))
+      }
     }
     if !snapshot.warnings.isEmpty {
-      out.append("")
-      out.append("Warnings")
-      for warning in snapshot.warnings { out.append("  ! \(warning)") }
+      line()
+      line("Warnings")
+      for warning in snapshot.warnings { line("  ! \(warning)") }
     }
-    return out.joined(separator: "\n") + "\n"
+    return out
   }
 
   public static func headline(_ snapshot: Snapshot) -> String {
@@ -138,16 +147,31 @@ public enum TextReport {
   }
 
   public static func describe(task: TaskInfo, in analysis: Analysis) -> [String] {
+    var out = ""
+    write(task: task, in: analysis, to: &out)
+    return out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+  }
+
+  /// A task's block of the report, each line ended by a newline.
+  static func write(task: TaskInfo, in analysis: Analysis, to out: inout String) {
     let facts = TaskFacts(task, in: analysis)
-    var out = ["  " + facts.title]
+    out += "  "
+    out += facts.title
+    out += "\n"
     for fact in facts.lines {
-      out.append("      " + (fact.label?.heading ?? "") + fact.text)
+      out += "      "
+      if let label = fact.label { out += label.heading }
+      out += fact.text
+      out += "\n"
     }
     if !task.stack.isEmpty {
-      out.append("      stack:")
-      out += task.stack.map { "        \($0)" }
+      out += "      stack:\n"
+      for frame in task.stack {
+        out += "        "
+        out += frame
+        out += "\n"
+      }
     }
-    return out
   }
 
   /// `, held by task 3 "b"` and `, behind queued writer task 4 "w"`: who must act first.
@@ -158,7 +182,7 @@ public enum TextReport {
     var busyOn: [String] = []
     for other in analysis.requirements[task]?.tasks ?? [] {
       switch analysis.edge(from: task, to: other) {
-      case .holds(let hold)? where snapshot.resource(hold.resource)?.kind == .dispatchQueue:
+      case .holds(let hold)? where snapshot.kind(ofResource: hold.resource) == .dispatchQueue:
         busyOn.append(snapshot.label(task: other))
       case .holds?: heldBy.append(snapshot.label(task: other))
       case .queuedWriter?: behind.append(snapshot.label(task: other))

@@ -285,6 +285,15 @@ public enum JSONReport {
   }
 
   public static func render(_ analysis: Analysis, longWaitSeconds: Double = 10) -> String {
+    let snapshot = analysis.snapshot
+    var json = JSONWriter(capacity: 700 * (snapshot.tasks.count + snapshot.resources.count) + 8192)
+    document(analysis, longWaitSeconds: longWaitSeconds).write(to: &json)
+    json.raw("\n")
+    return String(decoding: json.bytes, as: UTF8.self)
+  }
+
+  /// The same document through Foundation's encoder: what `render` must equal (tests).
+  public static func renderWithFoundation(_ analysis: Analysis, longWaitSeconds: Double = 10) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = (try? encoder.encode(document(analysis, longWaitSeconds: longWaitSeconds))) ?? Data("{}".utf8)
@@ -367,7 +376,7 @@ public enum JSONReport {
       holds: task.holds.map { hold in
         HoldEntry(
           resource: hold.resource, name: snapshot.name(resource: hold.resource),
-          kind: snapshot.resource(hold.resource)?.kind.rawValue ?? "unknown",
+          kind: snapshot.kind(ofResource: hold.resource)?.rawValue ?? "unknown",
           mode: hold.mode.rawValue, site: hold.site.map(site))
       },
       unlistedHolds: task.unlistedHolds, spawnSite: task.spawnSite.map(site), parent: task.parent,

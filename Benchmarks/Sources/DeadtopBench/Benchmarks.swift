@@ -31,6 +31,16 @@ enum BenchmarkSuite {
       for _ in 0..<loops { blackHole(Analysis(snapshot).deadlocks.count) }
       return
     }
+    // `DEADTOP_BENCH_PROFILE_REPORT=json perf record deadtop-bench` (or `text`): the report
+    // of the 10,000-task lock snapshot, 20 times.
+    if let report = ProcessInfo.processInfo.environment["DEADTOP_BENCH_PROFILE_REPORT"] {
+      let analysis = Analysis(syntheticSnapshot(tasks: 10_000))
+      for _ in 0..<20 {
+        blackHole(
+          report == "json" ? JSONReport.render(analysis).utf8.count : TextReport.render(analysis).utf8.count)
+      }
+      return
+    }
     if CommandLine.arguments.dropFirst().first == exporterChildArgument {
       exporterChild()
     } else if CommandLine.arguments.dropFirst().first == samplerChildArgument {
@@ -150,8 +160,8 @@ enum BenchmarkSuite {
       let snapshot = syntheticSnapshot(tasks: count)
       let analyse = nanosecondsPerOperation(1) { blackHole(Analysis(snapshot).deadlocks.count) }
       let analysis = Analysis(snapshot)
-      let text = nanosecondsPerOperation(1) { blackHole(TextReport.render(analysis).count) }
-      let json = nanosecondsPerOperation(1) { blackHole(JSONReport.render(analysis).count) }
+      let text = nanosecondsPerOperation(1) { blackHole(TextReport.render(analysis).utf8.count) }
+      let json = nanosecondsPerOperation(1) { blackHole(JSONReport.render(analysis).utf8.count) }
       print(
         "  \(count) tasks, \(count) mutexes, \(analysis.deadlocks.count) deadlocks "
           + "(\(analysis.deadlocked.count) tasks stuck): analysis \(milliseconds(analyse)), text report "
