@@ -14,9 +14,16 @@ final class PublishedResource: @unchecked Sendable {
   let heldByRuntime = Atomic<Int>(0)
   /// The object whose references tell whether anybody else can still use it.
   private(set) var object: UnsafeMutableRawPointer?
-  @usableFromInline @exclusivity(unchecked) var lastUser: UInt64 = 0  // guarded by the owner's lock
-  private var users: [UInt64] = []
-  private var flags: UInt32
+  // Guarded by the owner's lock, like every write to the slot.
+  @usableFromInline @exclusivity(unchecked) var lastUser: UInt64 = 0
+  @exclusivity(unchecked) private var users: [UInt64] = []
+  @exclusivity(unchecked) private var flags: UInt32
+  /// The users or flags changed since they were last written to the slot: most
+  /// operations change only the count, and rewriting the list each time is most of
+  /// their cost.
+  @exclusivity(unchecked) private var listChanged = true
+  /// Set once: the sampler starts before any primitive exists.
+  private let referencesFlag: UInt32
 
   /// `function`: where it was made; deadtop trusts the reference count only of a
   /// primitive made in a function body (see `Reach`).
@@ -28,6 +35,7 @@ final class PublishedResource: @unchecked Sendable {
       kind: kind, name: name, file: file, line: line, function: function)
     slot = registration.slot.map { Runtime.shared.segment.resources + Int($0) }
     self.flags = flags
+    referencesFlag = Runtime.shared.countsReferences ? UInt32(DT_RESOURCE_REFERENCES) : 0
     if let slot {
       dt_seq_begin(&slot.pointee.seq)
       slot.pointee.capacity = UInt64(capacity)
@@ -67,16 +75,19 @@ final class PublishedResource: @unchecked Sendable {
     lastUser = task
     if users.contains(task) { return }
     users.append(task)
+    listChanged = true
   }
 
   /// Replaces the listed tasks: a semaphore's holders, a WaitGroup's members.
   func list(_ tasks: [UInt64]) {
     users = tasks
     lastUser = 0
+    listChanged = true
   }
 
   func set(flag: Int, _ on: Bool) {
     if on { flags |= UInt32(flag) } else { flags &= ~UInt32(flag) }
+    listChanged = true
   }
 
   /// Publishes the current state. The caller holds the primitive's lock.
@@ -86,14 +97,18 @@ final class PublishedResource: @unchecked Sendable {
     dt_seq_begin(&slot.pointee.seq)
     slot.pointee.count = UInt64(max(0, count))
     if let capacity { slot.pointee.capacity = UInt64(max(0, capacity)) }
-    let listed = min(users.count, Int(DT_MAX_USERS))
-    withUnsafeMutableBytes(of: &slot.pointee.users) { bytes in
-      for index in 0..<listed { bytes.storeBytes(of: users[index], toByteOffset: index * 8, as: UInt64.self) }
+    if listChanged {
+      listChanged = false
+      let listed = min(users.count, Int(DT_MAX_USERS))
+      withUnsafeMutableBytes(of: &slot.pointee.users) { bytes in
+        for index in 0..<listed {
+          bytes.storeBytes(of: users[index], toByteOffset: index * 8, as: UInt64.self)
+        }
+      }
+      slot.pointee.user_count = UInt32(listed)
+      slot.pointee.flags =
+        flags | (users.count > Int(DT_MAX_USERS) ? UInt32(DT_RESOURCE_USERS_OVERFLOW) : 0) | referencesFlag
     }
-    slot.pointee.user_count = UInt32(listed)
-    slot.pointee.flags =
-      flags | (users.count > Int(DT_MAX_USERS) ? UInt32(DT_RESOURCE_USERS_OVERFLOW) : 0)
-      | (Runtime.shared.countsReferences ? UInt32(DT_RESOURCE_REFERENCES) : 0)
     dt_seq_end(&slot.pointee.seq)
   }
 }
