@@ -13,8 +13,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The cap, measured with `deadtop-bench spin` on the machine in the README: the shortest
- * that keeps ping-pong and contended hand-offs out of the kernel. */
+/* The cap: about what one sleep and wake-up costs on the machine in the README (half a
+ * ping-pong round trip with no spinning, `deadtop-bench spin`: 21-27 us), and the
+ * shortest cap in that sweep that keeps ping-pong out of the kernel. */
 #define DT_SPIN_DEFAULT_LIMIT_NS 20000u
 /* Added to every budget: a first wait, with nothing learnt yet, still spins. */
 #define DT_SPIN_FLOOR_NS 1000u

@@ -21,12 +21,12 @@ extension BenchmarkSuite {
       let contended = childFigure("contended-mutex", cap: cap)
       if cap == 0, let pingPong { sleepAndWake = pingPong / 2 }
       print(
-        "  " + padded("\(cap)", 11) + padded(pingPong.map { format($0, digits: 0) + " ns" } ?? "-", 23)
+        "  " + padded("\(cap)", 11) + padded(pingPong.map { "\(Int($0.rounded())) ns" } ?? "-", 23)
           + (contended.map { format($0, digits: 1) + " ns" } ?? "-"))
     }
     if let sleepAndWake {
       print(
-        "  one sleep and wake-up (half the round trip without spinning): \(format(sleepAndWake, digits: 0)) ns"
+        "  one sleep and wake-up (half the round trip without spinning): \(Int(sleepAndWake.rounded())) ns"
       )
     }
     print("")
