@@ -27,14 +27,11 @@ final class RuntimeLock: @unchecked Sendable {
   }
 
   @inlinable
-  func lock() { if dt_lock_try(word) == 0 { dt_lock_wait(word) } }
+  func lock() { dt_lock_full(word) }
 
   @inlinable
   func unlock() {
-    guard let woken = pendingWake else {
-      if dt_lock_release(word) != 0 { _ = dt_lock_wake_one(word) }
-      return
-    }
+    guard let woken = pendingWake else { return dt_lock_unlock(word) }
     pendingWake = nil
     unlockWaking(woken)
   }
@@ -43,7 +40,7 @@ final class RuntimeLock: @unchecked Sendable {
   func unlockWaking(_ first: Waiter) {
     let more = morePendingWakes
     if !more.isEmpty { morePendingWakes.removeAll(keepingCapacity: true) }
-    if dt_lock_release(word) != 0 { _ = dt_lock_wake_one(word) }
+    dt_lock_unlock(word)
     first.wake()
     for waiter in more { waiter.wake() }
   }

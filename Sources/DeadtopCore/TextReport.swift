@@ -146,12 +146,6 @@ public enum TextReport {
     return out
   }
 
-  public static func describe(task: TaskInfo, in analysis: Analysis) -> [String] {
-    var out = ""
-    write(task: task, in: analysis, to: &out)
-    return out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-  }
-
   /// A task's block of the report, each line ended by a newline.
   static func write(task: TaskInfo, in analysis: Analysis, to out: inout String) {
     let facts = TaskFacts(task, in: analysis)

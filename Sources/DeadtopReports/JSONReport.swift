@@ -292,14 +292,6 @@ public enum JSONReport {
     return String(decoding: json.bytes, as: UTF8.self)
   }
 
-  /// The same document through Foundation's encoder: what `render` must equal (tests).
-  public static func renderWithFoundation(_ analysis: Analysis, longWaitSeconds: Double = 10) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(document(analysis, longWaitSeconds: longWaitSeconds))) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self) + "\n"
-  }
-
   static func entry(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> DeadlockEntry {
     let snapshot = analysis.snapshot
     let ids = deadlock.waitingTasks

@@ -60,7 +60,7 @@ struct JSONWriter {
         case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
         case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
         default:
-          let hex = Array("0123456789abcdef".utf8)
+          let hex = Self.hexDigits
           bytes.append(contentsOf: [
             0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)],
           ])
@@ -100,6 +100,7 @@ struct JSONWriter {
     indent()
   }
 
+  private static let hexDigits = Array("0123456789abcdef".utf8)
   private static let spaces = [UInt8](repeating: 0x20, count: 64)
 
   private mutating func indent() {

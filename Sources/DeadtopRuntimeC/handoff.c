@@ -37,7 +37,6 @@ static inline void cpu_relax(void) {
 }
 
 static uint32_t spin_limit_ns = DT_SPIN_DEFAULT_LIMIT_NS;
-static int usable_cpus = 1;
 
 int dt_usable_cpus(void) {
   cpu_set_t set;
@@ -47,10 +46,9 @@ int dt_usable_cpus(void) {
 }
 
 __attribute__((constructor)) static void dt_handoff_init(void) {
-  usable_cpus = dt_usable_cpus();
   const char *chosen = getenv("DEADTOP_SPIN_NS");
   if (chosen && *chosen) spin_limit_ns = (uint32_t)strtoul(chosen, NULL, 10);
-  if (usable_cpus < 2) spin_limit_ns = 0;
+  if (dt_usable_cpus() < 2) spin_limit_ns = 0;
 }
 
 uint32_t dt_spin_limit_ns(void) { return spin_limit_ns; }

@@ -76,16 +76,7 @@ extension BenchmarkSuite {
       }
       partner.join()
     }
-    let channelPingPong = nanosecondsPerOperation(roundTrips) {
-      let ping = Channel<Int>(name: "bench-ping")
-      let pong = Channel<Int>(name: "bench-pong")
-      let partner = spawn("bench-pong") { for _ in 0..<roundTrips { pong.send(ping.receive()!) } }
-      for trip in 0..<roundTrips {
-        ping.send(trip)
-        blackHole(pong.receive())
-      }
-      partner.join()
-    }
+    let channelPingPong = deadtopFigure("ping-pong")
     print("  unbuffered ping-pong between two tasks (\(roundTrips) round trips)")
     row("mutex + condition queue", conditionPingPong, baseline: conditionPingPong)
     row("Deadtop.Channel", channelPingPong, baseline: conditionPingPong)
@@ -101,35 +92,20 @@ extension BenchmarkSuite {
       for item in 0..<items { queue.send(item) }
       consumer.join()
     }
-    let channelThroughput = nanosecondsPerOperation(items) {
-      let queue = Channel<Int>(capacity: 64, name: "bench-queue")
-      let consumer = spawn("bench-consumer") {
-        var sum = 0
-        for _ in 0..<items { sum &+= queue.receive()! }
-        blackHole(sum)
-      }
-      for item in 0..<items { queue.send(item) }
-      consumer.join()
-    }
+    let channelThroughput = deadtopFigure("buffered")
     print("  buffered (64) producer to consumer (\(items) values)")
     row("mutex + condition queue", conditionThroughput, baseline: conditionThroughput)
     row("Deadtop.Channel", channelThroughput, baseline: conditionThroughput)
 
     let operations = 2_000_000
     let conditionAlone = ConditionChannel<Int>(capacity: 1)
-    let channelAlone = Channel<Int>(capacity: 1, name: "bench-alone")
     let conditionUncontended = nanosecondsPerOperation(operations) {
       for item in 0..<operations {
         conditionAlone.send(item)
         blackHole(conditionAlone.receive())
       }
     }
-    let channelUncontended = nanosecondsPerOperation(operations) {
-      for item in 0..<operations {
-        channelAlone.send(item)
-        blackHole(channelAlone.receive())
-      }
-    }
+    let channelUncontended = deadtopFigure("alone")
     // A program's own element type: the channel's code runs unspecialized.
     struct Job { let id: Int, weight: Double }
     let conditionJobs = ConditionChannel<Job>(capacity: 1)
