@@ -8,8 +8,8 @@ public struct Snapshot: Sendable, Equatable {
   public var tasks: [TaskInfo] { didSet { taskIndex = Self.index(tasks) } }
   public var resources: [ResourceInfo] { didSet { resourceIndex = Self.index(resources) } }
   /// Positions by id, so that lookups stay constant-time on 10,000 tasks.
-  private var taskIndex: [TaskID: Int]
-  private var resourceIndex: [ResourceID: Int]
+  private var taskIndex: PositionIndex
+  private var resourceIndex: PositionIndex
   public var counters: Counters
   /// Things a reader should know: a full table, slots that could not be read.
   public var warnings: [String]
@@ -50,11 +50,8 @@ public struct Snapshot: Sendable, Equatable {
   /// Where the resource is in `resources`.
   public func position(ofResource id: ResourceID) -> Int? { resourceIndex[id] }
 
-  private static func index<Item: Identifiable>(_ items: [Item]) -> [Item.ID: Int] {
-    var index: [Item.ID: Int] = [:]
-    index.reserveCapacity(items.count)
-    for (position, item) in items.enumerated() where index[item.id] == nil { index[item.id] = position }
-    return index
+  private static func index<Item: Identifiable>(_ items: [Item]) -> PositionIndex where Item.ID == UInt64 {
+    PositionIndex(items.lazy.map(\.id))
   }
 
   /// Seconds since `nanoseconds` (a time on the process's monotonic clock).
@@ -115,8 +112,30 @@ public struct CallSite: Sendable, Hashable {
   /// `Demo/ABBA.swift:31 in run()`; with no line (a function found on a stack in the
   /// binary `file`): `Registry.init() in server`.
   public var description: String {
-    if line == 0 { return function.isEmpty ? file : "\(function) in \(file)" }
-    return function.isEmpty ? "\(file):\(line)" : "\(file):\(line) in \(function)"
+    let text = TextBuffer()
+    write(to: text)
+    return text.string
+  }
+
+  /// Appends `description` to a report being written.
+  public func write(to out: TextBuffer) {
+    if line == 0 {
+      if function.isEmpty {
+        out += file
+        return
+      }
+      out += function
+      out += " in "
+      out += file
+      return
+    }
+    out += file
+    out += ":"
+    out.append(number: line)
+    if !function.isEmpty {
+      out += " in "
+      out += function
+    }
   }
 }
 

@@ -5,7 +5,8 @@ public enum Subject: Sendable, Hashable {
 }
 
 /// One task as the lines of a goroutine dump: the text report prints them indented, the
-/// details view draws them (Enter follows each line's subject). One home for the wording.
+/// details view draws them (Enter follows each line's subject). One home for the wording:
+/// `compose` says which lines a task has and writes each, for either of them.
 public struct TaskFacts: Sendable, Equatable {
   public enum Label: String, Sendable {
     case kernel, waiting, holds
@@ -32,49 +33,105 @@ public struct TaskFacts: Sendable, Equatable {
   public var lines: [Line]
 
   public init(_ task: TaskInfo, in analysis: Analysis) {
-    let snapshot = analysis.snapshot
-    var title = snapshot.label(task: task.id)
-    if task.osThreadID != 0 { title += " (tid \(task.osThreadID))" }
-    switch task.state {
-    case .running: title += ": running"
-    case .blocked:
-      title += ": blocked for " + (task.wait.map { snapshot.waited($0) } ?? formatDuration(0))
-    case .ended:
-      let ago = task.endedAtNanoseconds.map { snapshot.seconds(since: $0) } ?? 0
-      title += ": ended \(formatDuration(ago)) ago"
-    }
-    if analysis.deadlocked.contains(task.id) { title += "  [DEADLOCKED]" }
-    if task.stale { title += "  [stale]" }
-    self.title = title
+    var collected = Collected()
+    Self.compose(task, in: analysis, into: &collected)
+    title = collected.title
+    lines = collected.lines
+  }
+
+  /// Where `compose` writes: the title first, then each line, each text written by the
+  /// closure it is given (so that a report appends to its own output, with no string
+  /// per line).
+  public protocol Writer {
+    mutating func title(_ write: (TextBuffer) -> Void)
+    mutating func line(_ label: Label?, subject: Subject?, _ write: (TextBuffer) -> Void)
+  }
+
+  private struct Collected: Writer {
+    var title = ""
     var lines: [Line] = []
+
+    mutating func title(_ write: (TextBuffer) -> Void) {
+      let text = TextBuffer()
+      write(text)
+      title = text.string
+    }
+
+    mutating func line(_ label: Label?, subject: Subject?, _ write: (TextBuffer) -> Void) {
+      let text = TextBuffer()
+      write(text)
+      lines.append(Line(label: label, text: text.string, subject: subject))
+    }
+  }
+
+  public static func compose(_ task: TaskInfo, in analysis: Analysis, into writer: inout some Writer) {
+    let snapshot = analysis.snapshot
+    writer.title { out in
+      snapshot.write(taskLabel: task.id, to: out)
+      if task.osThreadID != 0 {
+        out += " (tid "
+        out.append(number: task.osThreadID)
+        out += ")"
+      }
+      switch task.state {
+      case .running: out += ": running"
+      case .blocked:
+        out += ": blocked for "
+        out += task.wait.map { snapshot.waited($0) } ?? formatDuration(0)
+      case .ended:
+        let ago = task.endedAtNanoseconds.map { snapshot.seconds(since: $0) } ?? 0
+        out += ": ended "
+        out += formatDuration(ago)
+        out += " ago"
+      }
+      if analysis.deadlocked.contains(task.id) { out += "  [DEADLOCKED]" }
+      if task.stale { out += "  [stale]" }
+    }
     if task.detail != nil || task.cpuSeconds != nil {
-      let cpu = task.cpuSeconds.map { "cpu \(formatDuration($0))" }
-      lines.append(Line(label: .kernel, text: [task.detail, cpu].compactMap { $0 }.joined(separator: ", ")))
+      writer.line(.kernel, subject: nil) { out in
+        if let detail = task.detail { out += detail }
+        if let cpu = task.cpuSeconds {
+          if task.detail != nil { out += ", " }
+          out += "cpu "
+          out += formatDuration(cpu)
+        }
+      }
     }
     if let wait = task.wait {
-      var text = snapshot.describe(wait: wait)
-      if let site = wait.site { text += " at \(site.description)" }
       let subject: Subject? =
         switch wait.target {
         case .task(let joined): .task(joined)
         case .resource(let resource): resource == 0 ? nil : .resource(resource)
         }
-      lines.append(
-        Line(label: .waiting, text: text + TextReport.blockers(of: task.id, in: analysis), subject: subject))
+      writer.line(.waiting, subject: subject) { out in
+        snapshot.write(wait: wait, to: out)
+        if let site = wait.site {
+          out += " at "
+          site.write(to: out)
+        }
+        TextReport.write(blockersOf: task.id, in: analysis, to: out)
+      }
     }
     for hold in task.holds {
-      var text = snapshot.describe(hold: hold)
-      if let site = hold.site { text += ", acquired at \(site.description)" }
-      lines.append(Line(label: .holds, text: text, subject: .resource(hold.resource)))
+      writer.line(.holds, subject: .resource(hold.resource)) { out in
+        snapshot.write(hold: hold, to: out)
+        if let site = hold.site {
+          out += ", acquired at "
+          site.write(to: out)
+        }
+      }
     }
     if task.unlistedHolds > 0 {
-      lines.append(Line(label: .holds, text: "\(task.unlistedHolds) more locks, not listed"))
+      writer.line(.holds, subject: nil) { out in
+        out.append(number: task.unlistedHolds)
+        out += " more locks, not listed"
+      }
     }
-    if let spawn = task.spawnSite { lines.append(Line(text: "spawned at \(spawn.description)")) }
-    self.lines = lines
+    if let spawn = task.spawnSite {
+      writer.line(nil, subject: nil) { out in
+        out += "spawned at "
+        spawn.write(to: out)
+      }
+    }
   }
-}
-
-extension TaskFacts.Line {
-  init(label: TaskFacts.Label? = nil, text: String) { self.init(label: label, text: text, subject: nil) }
 }

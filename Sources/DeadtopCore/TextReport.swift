@@ -6,8 +6,7 @@ public enum TextReport {
     let snapshot = analysis.snapshot
     // One string written in order: a report of 10,000 tasks is some 100,000 lines, and
     // an array of them joined at the end costs as much again as writing them.
-    var out = ""
-    out.reserveCapacity(160 * (snapshot.tasks.count + snapshot.resources.count) + 4096)
+    let out = TextBuffer(capacity: 160 * (snapshot.tasks.count + snapshot.resources.count) + 4096)
     func line(_ text: String = "") {
       out += text
       out += "\n"
@@ -36,20 +35,18 @@ public enum TextReport {
     }
     line()
     line("Tasks")
-    for index in snapshot.tasks.indices { write(task: snapshot.tasks[index], in: analysis, to: &out) }
+    for index in snapshot.tasks.indices { write(task: snapshot.tasks[index], in: analysis, to: out) }
     if !snapshot.resources.isEmpty {
       line()
       line("Resources")
-      for index in snapshot.resources.indices {
-        line(describe(resource: snapshot.resources[index], in: analysis))
-      }
+      for index in snapshot.resources.indices { write(resourceAt: index, in: analysis, to: out) }
     }
     if !snapshot.warnings.isEmpty {
       line()
       line("Warnings")
       for warning in snapshot.warnings { line("  ! \(warning)") }
     }
-    return out
+    return out.string
   }
 
   public static func headline(_ snapshot: Snapshot) -> String {
@@ -147,17 +144,9 @@ public enum TextReport {
   }
 
   /// A task's block of the report, each line ended by a newline.
-  static func write(task: TaskInfo, in analysis: Analysis, to out: inout String) {
-    let facts = TaskFacts(task, in: analysis)
-    out += "  "
-    out += facts.title
-    out += "\n"
-    for fact in facts.lines {
-      out += "      "
-      if let label = fact.label { out += label.heading }
-      out += fact.text
-      out += "\n"
-    }
+  static func write(task: TaskInfo, in analysis: Analysis, to out: TextBuffer) {
+    var block = TaskBlock(out: out)  // a var: the protocol's methods are mutating
+    TaskFacts.compose(task, in: analysis, into: &block)
     if !task.stack.isEmpty {
       out += "      stack:\n"
       for frame in task.stack {
@@ -168,26 +157,64 @@ public enum TextReport {
     }
   }
 
+  /// Writes a task's facts as the report's indented lines.
+  private struct TaskBlock: TaskFacts.Writer {
+    let out: TextBuffer
+
+    mutating func title(_ write: (TextBuffer) -> Void) {
+      out += "  "
+      write(out)
+      out += "\n"
+    }
+
+    mutating func line(_ label: TaskFacts.Label?, subject: Subject?, _ write: (TextBuffer) -> Void) {
+      out += "      "
+      if let label { out += label.heading }
+      write(out)
+      out += "\n"
+    }
+  }
+
   /// `, held by task 3 "b"` and `, behind queued writer task 4 "w"`: who must act first.
   public static func blockers(of task: TaskID, in analysis: Analysis) -> String {
+    let text = TextBuffer()
+    write(blockersOf: task, in: analysis, to: text)
+    return text.string
+  }
+
+  public static func write(blockersOf task: TaskID, in analysis: Analysis, to out: TextBuffer) {
+    guard let others = analysis.requirements[task]?.tasks, !others.isEmpty else { return }
     let snapshot = analysis.snapshot
-    var heldBy: [String] = []
-    var behind: [String] = []
-    var busyOn: [String] = []
-    for other in analysis.requirements[task]?.tasks ?? [] {
+    /// 0: holds what it waits for, 1: a queued writer ahead, 2: runs a block on the queue.
+    func group(of other: TaskID) -> Int? {
       switch analysis.edge(from: task, to: other) {
-      case .holds(let hold)? where snapshot.kind(ofResource: hold.resource) == .dispatchQueue:
-        busyOn.append(snapshot.label(task: other))
-      case .holds?: heldBy.append(snapshot.label(task: other))
-      case .queuedWriter?: behind.append(snapshot.label(task: other))
-      case .joins?, .mayUse?, .member?, nil: continue
+      case .holds(let hold)? where snapshot.kind(ofResource: hold.resource) == .dispatchQueue: 2
+      case .holds?: 0
+      case .queuedWriter?: 1
+      case .joins?, .mayUse?, .member?, nil: nil
       }
     }
-    var text = ""
-    if !heldBy.isEmpty { text += ", held by " + heldBy.joined(separator: ", ") }
-    if !behind.isEmpty { text += ", behind queued writer " + behind.joined(separator: ", ") }
-    if !busyOn.isEmpty { text += ", running a block on " + busyOn.joined(separator: ", ") }
-    return text
+    func heading(_ group: Int) -> String {
+      switch group {
+      case 0: ", held by "
+      case 1: ", behind queued writer "
+      default: ", running a block on "
+      }
+    }
+    if others.count == 1 {
+      guard let only = group(of: others[0]) else { return }
+      out += heading(only)
+      return snapshot.write(taskLabel: others[0], to: out)
+    }
+    let groups = others.map(group(of:))
+    for written in 0..<3 {
+      var first = true
+      for (other, group) in zip(others, groups) where group == written {
+        out += first ? heading(written) : ", "
+        first = false
+        snapshot.write(taskLabel: other, to: out)
+      }
+    }
   }
 
   /// Who must act for `task` to go on, in a few words for a table: `pay-bob-alice`,
@@ -217,35 +244,52 @@ public enum TextReport {
     return parts.joined(separator: "; ")
   }
 
-  static func describe(resource: ResourceInfo, in analysis: Analysis) -> String {
+  static func write(resourceAt position: Int, in analysis: Analysis, to out: TextBuffer) {
     let snapshot = analysis.snapshot
-    var line = "  \(snapshot.label(resource: resource.id))"
-    if resource.name != nil, let site = resource.site { line += " (created at \(site.description))" }
+    let resource = snapshot.resources[position]
+    func tasks(_ ids: some Sequence<TaskID>, separator: String = ", ") {
+      var first = true
+      for id in ids {
+        if !first { out += separator }
+        first = false
+        snapshot.write(taskLabel: id, to: out)
+      }
+    }
+    out += "  "
+    snapshot.write(resourceLabel: resource.id, at: position, to: out)
+    if resource.name != nil, let site = resource.site {
+      out += " (created at "
+      site.write(to: out)
+      out += ")"
+    }
     let holders = analysis.holders(of: resource)
     if let state = snapshot.describeState(of: resource) {
-      line += ": " + state
+      out += ": "
+      out += state
       if resource.kind == .dispatchQueue, !holders.isEmpty {
-        line +=
-          ", running a block on " + holders.map { snapshot.label(task: $0.task) }.joined(separator: ", ")
+        out += ", running a block on "
+        tasks(holders.lazy.map(\.task))
       } else if resource.kind == .semaphore, !holders.isEmpty {
-        line += ", held by " + holders.map { snapshot.label(task: $0.task) }.joined(separator: ", ")
+        out += ", held by "
+        tasks(holders.lazy.map(\.task))
       } else if !resource.users.isEmpty {
-        line += resource.listsMembers ? ", members " : ", used by "
-        line += resource.users.map { snapshot.label(task: $0) }.joined(separator: ", ")
+        out += resource.listsMembers ? ", members " : ", used by "
+        tasks(resource.users)
       }
     } else if holders.isEmpty {
-      line += ": free"
+      out += ": free"
     } else {
-      let names = holders.map { holder in
-        snapshot.label(task: holder.task)
-          + (resource.kind == .rwMutex ? (holder.hold.mode == .shared ? " (read)" : " (write)") : "")
+      out += ": held by "
+      for (index, holder) in holders.enumerated() {
+        if index > 0 { out += ", " }
+        snapshot.write(taskLabel: holder.task, to: out)
+        if resource.kind == .rwMutex { out += holder.hold.mode == .shared ? " (read)" : " (write)" }
       }
-      line += ": held by " + names.joined(separator: ", ")
     }
-    let waiting = analysis.waiters[resource.id] ?? []
-    if !waiting.isEmpty {
-      line += "; waiting: " + waiting.map { snapshot.label(task: $0) }.joined(separator: ", ")
+    if let waiting = analysis.waiters[resource.id], !waiting.isEmpty {
+      out += "; waiting: "
+      tasks(waiting)
     }
-    return line
+    out += "\n"
   }
 }

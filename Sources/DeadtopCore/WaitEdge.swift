@@ -23,8 +23,9 @@ public enum WaitEdge: Sendable, Equatable {
 extension Analysis {
   /// Why `waiter` waits for `other`, or nil if it does not.
   public func edge(from waiter: TaskID, to other: TaskID) -> WaitEdge? {
+    // Read in place: `snapshot.task(_:)` would copy the whole record for one field.
     guard requirements[waiter]?.tasks.contains(other) == true,
-      let wait = snapshot.task(waiter)?.wait
+      let position = snapshot.position(of: waiter), let wait = snapshot.tasks[position].wait
     else { return nil }
     switch wait.target {
     case .task: return .joins
@@ -32,9 +33,16 @@ extension Analysis {
       switch wait.kind {
       case .send, .receive, .select, .cond, .waitGroup:
         let candidates = wait.resources
-        let used = candidates.first { snapshot.resource($0)?.users.contains(other) == true }
+        let used = candidates.first { candidate in
+          snapshot.position(ofResource: candidate).map { snapshot.resources[$0].users.contains(other) }
+            == true
+        }
         let chosen = used ?? candidates.first ?? resource
-        if wait.kind == .waitGroup, snapshot.resource(chosen)?.listsMembers == true { return .member(chosen) }
+        if wait.kind == .waitGroup,
+          snapshot.position(ofResource: chosen).map({ snapshot.resources[$0].listsMembers }) == true
+        {
+          return .member(chosen)
+        }
         return .mayUse(chosen)
       case .semaphore:
         return .holds(Hold(resource: resource, mode: .exclusive))

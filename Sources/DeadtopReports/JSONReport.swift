@@ -289,7 +289,7 @@ public enum JSONReport {
     var json = JSONWriter(capacity: 700 * (snapshot.tasks.count + snapshot.resources.count) + 8192)
     document(analysis, longWaitSeconds: longWaitSeconds).write(to: &json)
     json.raw("\n")
-    return String(decoding: json.bytes, as: UTF8.self)
+    return json.text.string
   }
 
   static func entry(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> DeadlockEntry {

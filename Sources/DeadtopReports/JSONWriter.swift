@@ -1,14 +1,16 @@
+import DeadtopCore
+
 /// Writes JSON straight into bytes, in the layout Foundation's `JSONEncoder` gives with
 /// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` (two-space indent, `"key" :
 /// value`, an empty container on three lines), so that the report reads the same as it
 /// always has at a tenth of the cost: no intermediate values, no key sorting at run time
 /// (each type writes its fields in sorted order; a test holds both encoders equal).
 struct JSONWriter {
-  private(set) var bytes: [UInt8] = []
+  let text: TextBuffer
   /// Per open container: whether anything has been written into it yet.
   private var filled: [Bool] = []
 
-  init(capacity: Int) { bytes.reserveCapacity(capacity) }
+  init(capacity: Int) { text = TextBuffer(capacity: capacity) }
 
   mutating func beginObject() { open(UInt8(ascii: "{")) }
   mutating func endObject() { close(UInt8(ascii: "}")) }
@@ -17,12 +19,9 @@ struct JSONWriter {
 
   mutating func field<Value: JSONWritable>(_ key: StaticString, _ value: Value) {
     nextItem()
-    bytes.append(UInt8(ascii: "\""))
-    key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    bytes.append(UInt8(ascii: "\""))
-    bytes.append(0x20)
-    bytes.append(UInt8(ascii: ":"))
-    bytes.append(0x20)
+    text.append(byte: UInt8(ascii: "\""))
+    text.append(key)
+    text.append("\" : " as StaticString)
     value.write(to: &self)
   }
 
@@ -36,39 +35,35 @@ struct JSONWriter {
     value.write(to: &self)
   }
 
-  mutating func raw(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes.append(contentsOf: $0) }
-  }
+  mutating func raw(_ value: String) { text.append(value) }
 
-  mutating func string(_ text: String) {
-    bytes.append(UInt8(ascii: "\""))
-    var text = text
-    text.withUTF8 { utf8 in
+  mutating func string(_ value: String) {
+    text.append(byte: UInt8(ascii: "\""))
+    var value = value
+    value.withUTF8 { utf8 in
       var start = 0
       for index in utf8.indices {
         let byte = utf8[index]
         guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+        text.append(utf8: UnsafeBufferPointer(rebasing: utf8[start..<index]))
         start = index + 1
         switch byte {
-        case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-        case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-        case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-        case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-        case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-        case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        case UInt8(ascii: "\""): text.append("\\\"" as StaticString)
+        case UInt8(ascii: "\\"): text.append("\\\\" as StaticString)
+        case 0x0A: text.append("\\n" as StaticString)
+        case 0x0D: text.append("\\r" as StaticString)
+        case 0x09: text.append("\\t" as StaticString)
+        case 0x08: text.append("\\b" as StaticString)
+        case 0x0C: text.append("\\f" as StaticString)
         default:
-          let hex = Self.hexDigits
-          bytes.append(contentsOf: [
-            0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)],
-          ])
+          text.append("\\u00" as StaticString)
+          text.append(byte: Self.hexDigits[Int(byte >> 4)])
+          text.append(byte: Self.hexDigits[Int(byte & 15)])
         }
       }
-      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+      text.append(utf8: UnsafeBufferPointer(rebasing: utf8[start...]))
     }
-    bytes.append(UInt8(ascii: "\""))
+    text.append(byte: UInt8(ascii: "\""))
   }
 
   /// Integral values without a fraction (`1`, not `1.0`), as Foundation writes them.
@@ -81,36 +76,36 @@ struct JSONWriter {
   }
 
   private mutating func open(_ bracket: UInt8) {
-    bytes.append(bracket)
+    text.append(byte: bracket)
     filled.append(false)
   }
 
   private mutating func close(_ bracket: UInt8) {
     let wasFilled = filled.removeLast()
-    bytes.append(0x0A)
-    if !wasFilled { bytes.append(0x0A) }
+    text.append(byte: 0x0A)
+    if !wasFilled { text.append(byte: 0x0A) }
     indent()
-    bytes.append(bracket)
+    text.append(byte: bracket)
   }
 
   private mutating func nextItem() {
-    if filled[filled.count - 1] { bytes.append(UInt8(ascii: ",")) }
+    if filled[filled.count - 1] { text.append(byte: UInt8(ascii: ",")) }
     filled[filled.count - 1] = true
-    bytes.append(0x0A)
+    text.append(byte: 0x0A)
     indent()
   }
 
   private static let hexDigits = Array("0123456789abcdef".utf8)
-  private static let spaces = [UInt8](repeating: 0x20, count: 64)
+  private static let spaces: StaticString = "                                                                "
 
   private mutating func indent() {
     var count = 2 * filled.count
-    while count > 0 {
-      let run = min(count, Self.spaces.count)
-      Self.spaces.withUnsafeBufferPointer {
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<run]))
+    Self.spaces.withUTF8Buffer { spaces in
+      while count > 0 {
+        let run = min(count, spaces.count)
+        text.append(utf8: UnsafeBufferPointer(rebasing: spaces[..<run]))
+        count -= run
       }
-      count -= run
     }
   }
 }
@@ -133,19 +128,19 @@ extension Double: JSONWritable {
 }
 
 extension Int: JSONWritable {
-  func write(to json: inout JSONWriter) { json.raw(String(self)) }
+  func write(to json: inout JSONWriter) { json.text.append(number: self) }
 }
 
 extension Int32: JSONWritable {
-  func write(to json: inout JSONWriter) { json.raw(String(self)) }
+  func write(to json: inout JSONWriter) { json.text.append(number: self) }
 }
 
 extension UInt32: JSONWritable {
-  func write(to json: inout JSONWriter) { json.raw(String(self)) }
+  func write(to json: inout JSONWriter) { json.text.append(number: self) }
 }
 
 extension UInt64: JSONWritable {
-  func write(to json: inout JSONWriter) { json.raw(String(self)) }
+  func write(to json: inout JSONWriter) { json.text.append(number: self) }
 }
 
 extension Array: JSONWritable where Element: JSONWritable {
