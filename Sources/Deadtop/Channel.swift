@@ -287,15 +287,15 @@ public final class Channel<Element>: @unchecked Sendable {
     // unoptimized loop copies the iterator's reference for each `next()`. What the
     // caller's frames hold is theirs: a reference like any other.
     let held = 1 + (iterating ? Self.iteratorCopies : 0)
-    published.heldByRuntime.add(held, ordering: .relaxed)
+    published.heldByRuntime.add(held)
     let siteReference = Runtime.shared.site(site.file, site.line, site.function)
-    let since = Runtime.shared.beginWait(
+    var wait = Runtime.shared.beginParkedWait(
       task, kind: kind, target: id, site: siteReference,
       flags: iterating ? UInt32(DT_WAIT_ITERATING) : 0)
     lock.unlock()
-    waiter.park(spinningFor: lock.parkEstimate)
-    published.heldByRuntime.subtract(held, ordering: .relaxed)
-    Runtime.shared.endWait(task, kind: kind, target: id, site: siteReference, since: since)
+    wait.park(on: waiter, spinningFor: lock.parkEstimate)
+    published.heldByRuntime.subtract(held)
+    wait.end()
     if operation.delivered {
       if kind == Int32(DT_WAIT_RECEIVE) {
         dt_task_count_transfer(task, 0, 1)

@@ -35,12 +35,12 @@ public final class Cond: @unchecked Sendable {
     waiters.append(waiter)
     published.publish(count: waiters.count)
     let site = Runtime.shared.site(file, line, function)
-    let since = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_COND), target: id, site: site)
+    var wait = Runtime.shared.beginParkedWait(task, kind: Int32(DT_WAIT_COND), target: id, site: site)
     lock.unlock()
     // Queued before the mutex is released, so a signal right after cannot be missed.
     mutex.unlock(file: file, line: line, function: function)
-    waiter.park(spinningFor: lock.parkEstimate)
-    Runtime.shared.endWait(task, kind: Int32(DT_WAIT_COND), target: id, site: site, since: since)
+    wait.park(on: waiter, spinningFor: lock.parkEstimate)
+    wait.end()
     mutex.lock(file: file, line: line, function: function)
   }
 

@@ -75,7 +75,7 @@ public final class Context: @unchecked Sendable {
       // Background is never cancelled: its children need no list (nor does Go keep one).
       if parent.failure == nil && parent !== Context.background {
         parent.children.append(child)
-        child.done.published.heldByRuntime.add(1, ordering: .relaxed)  // the list's reference
+        child.done.published.heldByRuntime.add(1)  // the list's reference
       }
       return parent.failure
     }
@@ -94,13 +94,13 @@ public final class Context: @unchecked Sendable {
     guard let children else { return }
     done.close(by: task, file: #fileID, line: #line, function: "cancel")
     for child in children {
-      child.done.published.heldByRuntime.subtract(1, ordering: .relaxed)
+      child.done.published.heldByRuntime.subtract(1)
       child.end(reason, by: task)
     }
     parent?.lock.withLock {
       guard let parent, let index = parent.children.firstIndex(where: { $0 === self }) else { return }
       parent.children.remove(at: index)
-      done.published.heldByRuntime.subtract(1, ordering: .relaxed)
+      done.published.heldByRuntime.subtract(1)
     }
   }
 }

@@ -6,13 +6,13 @@ import DeadtopRuntimeC
 extension Runtime {
   func recordEvent(
     _ kind: Int32, task: UInt64, target: UInt64 = 0, site: UInt32 = 0, detail: UInt32 = 0,
-    duration: UInt64 = 0
+    duration: UInt64 = 0, time: UInt64? = nil
   ) {
     let index = dt_fetch_add_u64(&header.pointee.events_head, 1)
     let slot = segment.events + Int(index % UInt64(segment.eventCapacity))
     dt_seq_begin(&slot.pointee.seq)
     slot.pointee.kind = UInt32(kind)
-    slot.pointee.time_ns = dt_monotonic_ns()
+    slot.pointee.time_ns = time ?? dt_monotonic_ns()
     slot.pointee.task = task
     slot.pointee.target = target
     slot.pointee.site = site
@@ -54,14 +54,41 @@ extension Runtime {
     cases: [dt_case] = [], deadline: UInt64 = 0
   ) -> UInt64 {
     let now = dt_monotonic_ns()
+    publishWait(
+      task, kind: kind, target: target, site: site, flags: flags, cases: cases, deadline: deadline,
+      since: now,
+      sequence: nextWaitSequence())
+    recordEvent(
+      Int32(DT_EVENT_BLOCK), task: task.pointee.id, target: target, site: site, detail: UInt32(kind),
+      time: now)
+    return now
+  }
+
+  /// A wait on a waiter that is written to the event ring only if it sleeps (`ParkedWait`).
+  func beginParkedWait(
+    _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32, flags: UInt32 = 0,
+    cases: [dt_case] = []
+  ) -> ParkedWait {
+    // Its start time is its sequence: taken under the primitive's lock, it orders the
+    // waiters of one resource as well as the global counter does, and leaves that
+    // counter's cache line alone (every task that blocks on a channel would share it).
+    let since = dt_monotonic_ns()
+    publishWait(
+      task, kind: kind, target: target, site: site, flags: flags, cases: cases, deadline: 0, since: since,
+      sequence: since)
+    return ParkedWait(task: task, kind: kind, target: target, site: site, since: since)
+  }
+
+  /// The wait in the task's slot.
+  private func publishWait(
+    _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32, flags: UInt32,
+    cases: [dt_case], deadline: UInt64, since: UInt64, sequence: UInt64
+  ) {
     cases.withUnsafeBufferPointer { buffer in
       dt_task_begin_wait_full(
-        task, UInt32(kind), target, site, now, nextWaitSequence(), flags, deadline, buffer.baseAddress,
+        task, UInt32(kind), target, site, since, sequence, flags, deadline, buffer.baseAddress,
         UInt32(buffer.count))
     }
-    recordEvent(
-      Int32(DT_EVENT_BLOCK), task: task.pointee.id, target: target, site: site, detail: UInt32(kind))
-    return now
   }
 
   /// Wakes from a wait that is not a lock's (a channel, a WaitGroup, a Cond, a sleep).
@@ -71,6 +98,43 @@ extension Runtime {
     dt_task_end_wait(task)
     recordEvent(
       Int32(DT_EVENT_WAKE), task: task.pointee.id, target: target, site: site, detail: UInt32(kind),
+      duration: dt_monotonic_ns() &- since)
+  }
+}
+
+/// A wait on a waiter (a channel operation, a select, a Cond, WaitGroup or semaphore
+/// wait): in the task's slot from its first instant, like every wait, but in the event
+/// ring only if it goes to sleep. Most such waits end within the spin, in a microsecond
+/// or two; two events for each would flood the ring (a ping-pong fills 4,096 events in
+/// a few milliseconds, pushing out the history an engineer reads after a hang) and cost
+/// more than the hand-off itself. The task's block and wake-up counters count them all.
+struct ParkedWait {
+  let task: UnsafeMutablePointer<dt_task_slot>
+  let kind: Int32
+  let target: UInt64
+  let site: UInt32
+  let since: UInt64
+  private(set) var slept = false
+
+  /// Parks on `waiter` until it is woken; the block event is written as it goes to sleep,
+  /// stamped with the wait's start.
+  mutating func park(on waiter: Waiter, spinningFor estimate: UnsafeMutablePointer<UInt32>?) {
+    let runtime = Runtime.shared
+    let (task, kind, target, site, since) = (task, kind, target, site, since)
+    slept = waiter.park(spinningFor: estimate, since: since) {
+      runtime.recordEvent(
+        Int32(DT_EVENT_BLOCK), task: task.pointee.id, target: target, site: site, detail: UInt32(kind),
+        time: since)
+    }
+  }
+
+  /// Ends the wait; `target`: what it got, when that is not what it waited on (a select's
+  /// case).
+  func end(target woken: UInt64? = nil) {
+    dt_task_end_wait(task)
+    guard slept else { return }
+    Runtime.shared.recordEvent(
+      Int32(DT_EVENT_WAKE), task: task.pointee.id, target: woken ?? target, site: site, detail: UInt32(kind),
       duration: dt_monotonic_ns() &- since)
   }
 }

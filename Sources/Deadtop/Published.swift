@@ -1,6 +1,5 @@
 import DeadtopABI
 import DeadtopRuntimeC
-import Synchronization
 
 /// The published state of a channel, WaitGroup, Cond or semaphore: its resource slot,
 /// written under the slot's seqlock by whoever holds the primitive's own lock (so there
@@ -11,7 +10,7 @@ final class PublishedResource: @unchecked Sendable {
   let slot: UnsafeMutablePointer<dt_resource_slot>?
   /// Strong references the runtime itself holds while tasks wait (a select's case, a
   /// loop's iterator), which the sampler subtracts from the object's retain count.
-  let heldByRuntime = Atomic<Int>(0)
+  let heldByRuntime = LoneCounter()
   /// The object whose references tell whether anybody else can still use it.
   private(set) var object: UnsafeMutableRawPointer?
   // Guarded by the owner's lock, like every write to the slot.
@@ -22,6 +21,9 @@ final class PublishedResource: @unchecked Sendable {
   /// operations change only the count, and rewriting the list each time is most of
   /// their cost.
   @exclusivity(unchecked) private var listChanged = true
+  /// The count in the slot: an operation that changes nothing leaves the slot's cache
+  /// line alone (an unbuffered hand-off's count stays 0).
+  @exclusivity(unchecked) private var publishedCount: UInt64 = 0
   /// Set once: the sampler starts before any primitive exists.
   private let referencesFlag: UInt32
 
@@ -72,8 +74,14 @@ final class PublishedResource: @unchecked Sendable {
 
   @usableFromInline
   func noteUser(_ task: UInt64) {
+    // Two tasks that take turns (a ping-pong) would rewrite `lastUser` on every
+    // operation and move its cache line between their CPUs: a short list is scanned
+    // instead.
+    if users.contains(task) {
+      if users.count > 8 { lastUser = task }
+      return
+    }
     lastUser = task
-    if users.contains(task) { return }
     users.append(task)
     listChanged = true
   }
@@ -94,8 +102,11 @@ final class PublishedResource: @unchecked Sendable {
   @usableFromInline
   func publish(count: Int, capacity: Int? = nil) {
     guard let slot else { return }
+    let newCount = UInt64(max(0, count))
+    if !listChanged && capacity == nil && newCount == publishedCount { return }
+    publishedCount = newCount
     dt_seq_begin(&slot.pointee.seq)
-    slot.pointee.count = UInt64(max(0, count))
+    slot.pointee.count = newCount
     if let capacity { slot.pointee.capacity = UInt64(max(0, capacity)) }
     if listChanged {
       listChanged = false
@@ -123,7 +134,23 @@ extension PublishedResource {
   /// retains nothing.
   func measureReferences() {
     guard let object, let slot else { return }
-    let references = max(0, swiftRetainCount(object) - heldByRuntime.load(ordering: .relaxed))
+    let references = max(0, swiftRetainCount(object) - heldByRuntime.value)
     dt_store_relaxed_u64(&slot.pointee.references, UInt64(references))
   }
+}
+
+/// A counter on a cache line of its own. A blocked task changes `heldByRuntime` as it
+/// parks and as it wakes, and the task that hands it a value reads the resource's other
+/// fields meanwhile: sharing their line would move it between the two CPUs each time.
+final class LoneCounter: @unchecked Sendable {
+  private let word = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+    .bindMemory(to: UInt64.self, capacity: 1)
+
+  init() { word.initialize(to: 0) }
+
+  deinit { UnsafeMutableRawPointer(word).deallocate() }
+
+  func add(_ count: Int) { _ = dt_fetch_add_u64(word, UInt64(bitPattern: Int64(count))) }
+  func subtract(_ count: Int) { add(-count) }
+  var value: Int { Int(Int64(bitPattern: dt_load_relaxed_u64(word))) }
 }

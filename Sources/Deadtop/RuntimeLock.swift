@@ -6,18 +6,26 @@ import DeadtopRuntimeC
 /// released, so that a woken task does not at once wait for the lock its waker holds.
 @usableFromInline
 final class RuntimeLock: @unchecked Sendable {
+  /// The lock word, on a cache line of its own with the first waiter to wake at unlock:
+  /// the task that takes the lock next brings that line to its CPU anyway, and the
+  /// object's own fields, which every task reads, stay shared instead of moving to
+  /// whichever task last handed something over.
   @usableFromInline let word: UnsafeMutablePointer<dt_lock>
-  // Guarded by the lock: waiters to wake at unlock, and those in `wait()`.
-  @usableFromInline @exclusivity(unchecked) var pendingWake: Waiter?
+  // Guarded by the lock: more waiters to wake at unlock, and those in `wait()`.
   @exclusivity(unchecked) private var morePendingWakes: [Waiter] = []
   @exclusivity(unchecked) private var sleepers: [Waiter] = []
 
   init() {
-    word = .allocate(capacity: 1)
+    word = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(
+      to: dt_lock.self, capacity: 1)
     word.initialize(to: dt_lock())
   }
 
-  deinit { word.deallocate() }
+  deinit {
+    if let pending = word.pointee.pending_wake { Unmanaged<Waiter>.fromOpaque(pending).release() }
+    word.deinitialize(count: 1)
+    UnsafeMutableRawPointer(word).deallocate()
+  }
 
   /// How long waiters parked on the guarded object spun before their wake-up, which
   /// sets how long the next one spins.
@@ -31,9 +39,9 @@ final class RuntimeLock: @unchecked Sendable {
 
   @inlinable
   func unlock() {
-    guard let woken = pendingWake else { return dt_lock_unlock(word) }
-    pendingWake = nil
-    unlockWaking(woken)
+    guard let pending = word.pointee.pending_wake else { return dt_lock_unlock(word) }
+    word.pointee.pending_wake = nil
+    unlockWaking(Unmanaged<Waiter>.fromOpaque(pending).takeRetainedValue())
   }
 
   @usableFromInline
@@ -48,7 +56,11 @@ final class RuntimeLock: @unchecked Sendable {
   /// Wakes `waiter` once the lock is released. The lock must be held.
   @inlinable
   func wakeAfterUnlock(_ waiter: Waiter) {
-    if pendingWake == nil { pendingWake = waiter } else { deferMore(waiter) }
+    if word.pointee.pending_wake == nil {
+      word.pointee.pending_wake = Unmanaged.passRetained(waiter).toOpaque()
+    } else {
+      deferMore(waiter)
+    }
   }
 
   @usableFromInline

@@ -160,25 +160,23 @@ public func select(
   var published: [dt_case] = []
   for (index, selectCase) in cases.enumerated() {
     selectCase.operation.enqueue(waiter, index: index, task: task.pointee.id)
-    selectCase.operation.published.heldByRuntime.add(1, ordering: .relaxed)
+    selectCase.operation.published.heldByRuntime.add(1)
     published.append(
       dt_case(
         resource: selectCase.operation.published.id, op: UInt32(selectCase.operation.caseKind), reserved: 0))
   }
   let siteReference = Runtime.shared.site(file, line, function)
-  let since = Runtime.shared.beginWait(
+  var wait = Runtime.shared.beginParkedWait(
     task, kind: Int32(DT_WAIT_SELECT), target: 0, site: siteReference, cases: published)
   unlockAll()
-  waiter.park(spinningFor: locks.first?.lock.parkEstimate)
+  wait.park(on: waiter, spinningFor: locks.first?.lock.parkEstimate)
   let chosen = waiter.firedCase
   for (index, selectCase) in cases.enumerated() {
-    selectCase.operation.published.heldByRuntime.subtract(1, ordering: .relaxed)
+    selectCase.operation.published.heldByRuntime.subtract(1)
     guard index != chosen else { continue }
     selectCase.operation.channelLock.withLock { selectCase.operation.remove(waiter) }
   }
-  Runtime.shared.endWait(
-    task, kind: Int32(DT_WAIT_SELECT), target: cases[chosen].operation.published.id, site: siteReference,
-    since: since)
+  wait.end(target: cases[chosen].operation.published.id)
   let operation = cases[chosen].operation
   if operation.delivered {
     if operation.caseKind == Int32(DT_CASE_SEND) {

@@ -40,10 +40,10 @@ public final class Semaphore: @unchecked Sendable {
     let waiter = Waiter()
     queue.append((waiter, count, task.pointee.id))
     let site = Runtime.shared.site(file, line, function)
-    let since = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_SEMAPHORE), target: id, site: site)
+    var wait = Runtime.shared.beginParkedWait(task, kind: Int32(DT_WAIT_SEMAPHORE), target: id, site: site)
     lock.unlock()
-    waiter.park(spinningFor: lock.parkEstimate)
-    Runtime.shared.endWait(task, kind: Int32(DT_WAIT_SEMAPHORE), target: id, site: site, since: since)
+    wait.park(on: waiter, spinningFor: lock.parkEstimate)
+    wait.end()
   }
 
   /// Takes `count` permits if they are free now; never waits.

@@ -78,10 +78,10 @@ public final class WaitGroup: @unchecked Sendable {
     waiters.append(waiter)
     published.publish(count: counter)
     let site = Runtime.shared.site(file, line, function)
-    let since = Runtime.shared.beginWait(task, kind: Int32(DT_WAIT_WAITGROUP), target: id, site: site)
+    var wait = Runtime.shared.beginParkedWait(task, kind: Int32(DT_WAIT_WAITGROUP), target: id, site: site)
     lock.unlock()
-    waiter.park(spinningFor: lock.parkEstimate)
-    Runtime.shared.endWait(task, kind: Int32(DT_WAIT_WAITGROUP), target: id, site: site, since: since)
+    wait.park(on: waiter, spinningFor: lock.parkEstimate)
+    wait.end()
   }
 
   /// Spawns a member task: the counter goes up now and down when `body` returns, and

@@ -1,35 +1,43 @@
 import DeadtopABI
 import DeadtopRuntimeC
-import Synchronization
 
 /// One blocked operation: a task parked until one of its cases fires. A waiter may sit
 /// in the queues of several channels (a select); whoever claims it first, with a
 /// compare-and-swap, completes it, and the others drop it when they meet it.
 @usableFromInline
 final class Waiter: @unchecked Sendable {
-  private let word: UnsafeMutablePointer<UInt32>
-  private let fired = Atomic<Int>(-1)
+  private let state: UnsafeMutablePointer<dt_waiter>
 
   init() {
-    word = .allocate(capacity: 1)
-    word.initialize(to: 0)
+    state = .allocate(capacity: 1)
+    state.initialize(to: dt_waiter())
   }
 
-  deinit { word.deallocate() }
+  deinit { state.deallocate() }
 
   /// Claims the waiter for case `index`; false if another case got it first.
   @usableFromInline
-  func claim(_ index: Int) -> Bool {
-    fired.compareExchange(expected: -1, desired: index, ordering: .acquiringAndReleasing).exchanged
-  }
+  func claim(_ index: Int) -> Bool { dt_waiter_claim(state, UInt32(index)) != 0 }
 
-  var firedCase: Int { fired.load(ordering: .acquiring) }
+  var firedCase: Int { Int(dt_waiter_fired(state)) }
   var isClaimed: Bool { firedCase >= 0 }
 
   @usableFromInline
-  func wake() { dt_unpark(word) }
-  /// Spins within the budget `estimate` sets (nil: sleeps at once), then sleeps until woken.
-  func park(spinningFor estimate: UnsafeMutablePointer<UInt32>?) { dt_park(word, estimate) }
+  func wake() { dt_unpark(&state.pointee.park) }
+
+  /// Spins within the budget `estimate` sets (nil: no spin) from `since` (the wait's
+  /// start), then, unless woken meanwhile, calls `beforeSleeping` and sleeps until woken.
+  /// Returns whether it slept.
+  @discardableResult
+  func park(
+    spinningFor estimate: UnsafeMutablePointer<UInt32>?, since: UInt64 = dt_monotonic_ns(),
+    beforeSleeping: () -> Void = {}
+  ) -> Bool {
+    if dt_park_spin(&state.pointee.park, estimate, since) != 0 { return false }
+    beforeSleeping()
+    dt_park_sleep(&state.pointee.park, estimate, since)
+    return true
+  }
 }
 
 /// What a blocked send offers or a blocked receive gets, handed over under the channel's

@@ -82,19 +82,20 @@ static inline void learn(uint32_t *estimate, uint64_t waited) {
 #define DT_PARK_WOKEN 1u
 #define DT_PARK_ASLEEP 2u
 
-void dt_park(uint32_t *word, uint32_t *estimate) {
+int dt_park_spin(uint32_t *word, uint32_t *estimate, uint64_t start) {
   uint32_t budget = spin_budget(estimate);
-  uint64_t start = estimate ? dt_monotonic_ns() : 0;
-  if (budget) {
-    for (uint32_t round = 1;; round++) {
-      if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == DT_PARK_WOKEN) {
-        learn(estimate, dt_monotonic_ns() - start);
-        return;
-      }
-      cpu_relax();
-      if ((round & 7) == 0 && dt_monotonic_ns() - start >= budget) break;
+  if (!budget) return __atomic_load_n(word, __ATOMIC_ACQUIRE) == DT_PARK_WOKEN;
+  for (uint32_t round = 1;; round++) {
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == DT_PARK_WOKEN) {
+      learn(estimate, dt_monotonic_ns() - start);
+      return 1;
     }
+    cpu_relax();
+    if ((round & 7) == 0 && dt_monotonic_ns() - start >= budget) return 0;
   }
+}
+
+void dt_park_sleep(uint32_t *word, uint32_t *estimate, uint64_t start) {
   uint32_t expected = DT_PARK_WAITING;
   if (__atomic_compare_exchange_n(word, &expected, DT_PARK_ASLEEP, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
     while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == DT_PARK_ASLEEP)

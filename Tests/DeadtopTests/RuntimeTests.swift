@@ -298,4 +298,35 @@ final class Log: @unchecked Sendable {
     #expect(contention.maxWaitNanoseconds == contention.totalWaitNanoseconds)
     #expect(snapshot.siteContention.contains { $0.site.file == "DeadtopTests/RuntimeTests.swift" })
   }
+
+  /// A parked wait writes its block event as it goes to sleep (stamped with the wait's
+  /// start) and its wake event when it ends; a select's wake names the case that fired.
+  @Test func aWaitThatSleepsLeavesItsBlockAndWakeEvents() throws {
+    let quiet = Channel<Int>(name: "quiet")
+    let chosen = Channel<Int>(name: "chosen")
+    let other = Channel<Int>(name: "other")
+    let reader = try SegmentSource(pid: getpid())
+    let receiver = spawn("sleepy-receiver") { _ = quiet.receive() }
+    let selector = spawn("sleepy-selector") {
+      select(.receive(other) { _ in }, .receive(chosen) { _ in })
+    }
+    let deadline = Date().addingTimeInterval(10)
+    func blocked(_ task: TaskHandle) throws -> Bool { try reader.snapshot().task(task.id)?.state == .blocked }
+    while try !(blocked(receiver) && blocked(selector)) && Date() < deadline { usleep(2000) }
+    usleep(30_000)  // past any spin: both sleep
+    quiet.send(1)
+    chosen.send(2)
+    receiver.join()
+    selector.join()
+    let events = try reader.snapshot().events
+    let receiverBlock = try #require(events.first { $0.kind == .block && $0.task == receiver.id })
+    #expect(receiverBlock.target == quiet.id && receiverBlock.waitKind == .receive)
+    #expect(
+      events.contains {
+        $0.kind == .wake && $0.task == receiver.id && $0.target == quiet.id
+          && $0.durationNanoseconds >= 20_000_000
+      })
+    #expect(events.contains { $0.kind == .block && $0.task == selector.id && $0.waitKind == .select })
+    #expect(events.contains { $0.kind == .wake && $0.task == selector.id && $0.target == chosen.id })
+  }
 }

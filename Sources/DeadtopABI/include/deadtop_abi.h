@@ -118,7 +118,7 @@ typedef struct {
   uint64_t strings_dropped;
   uint64_t sites_used;        /* published with release after the site slot is written */
   uint64_t strings_used;      /* bytes; published with release after the bytes */
-  uint64_t wait_sequence;     /* global order of wait episodes */
+  uint64_t wait_sequence;     /* global order of lock and join waits */
   char process_name[DT_NAME_BYTES];
   uint64_t edges_used;    /* lock-order edges published (release after the edge) */
   uint64_t edges_dropped; /* new edges that found the edge table full */
@@ -181,7 +181,7 @@ typedef struct {
   uint32_t wait_site;
   uint64_t wait_target; /* resource id, or task id for DT_WAIT_JOIN */
   uint64_t wait_since_ns;
-  uint64_t wait_seq;    /* identifies the wait episode; orders waiters on one lock */
+  uint64_t wait_seq;    /* identifies the wait episode; orders the waiters of one resource */
   uint32_t held_count;  /* entries of held[] in use */
   uint32_t held_overflow; /* holds beyond DT_MAX_HELD, counted but not listed */
   /* Per-task counters: summed by readers so that the fast path touches no shared line. */

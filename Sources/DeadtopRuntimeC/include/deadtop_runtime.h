@@ -139,6 +139,7 @@ typedef struct {
   uint64_t owner;          /* task id of the holder; written by the holder */
   uint32_t spin_estimate;  /* ns its recent contended acquisitions waited (handoff.c) */
   uint32_t park_estimate;  /* the same for waits parked on the object it guards */
+  void *pending_wake;      /* RuntimeLock: the first waiter to wake at unlock, retained */
 } dt_lock;
 
 static inline int dt_lock_try(dt_lock *l) {
@@ -171,11 +172,31 @@ static inline void dt_lock_unlock(dt_lock *l) {
 }
 
 /* A one-shot parking word for a blocked operation: 0 waiting, 1 woken, 2 asleep.
- * dt_park spins a bounded, adaptive time (learning in `*estimate` how long the recent
- * parks on the same object waited; NULL: no spin) and then sleeps until dt_unpark;
- * dt_unpark makes the system call only for a waiter that is asleep. */
-void dt_park(uint32_t *word, uint32_t *estimate);
+ * dt_park_spin spins a bounded, adaptive time from `start` (the wait's start on the
+ * monotonic clock), learning in `*estimate` how long the recent parks on the same object
+ * waited (NULL: no spin), and returns 1 if it was woken meanwhile; if not, dt_park_sleep
+ * sleeps until dt_unpark. dt_unpark makes the system call only for a waiter that is
+ * asleep. */
+int dt_park_spin(uint32_t *word, uint32_t *estimate, uint64_t start);
+void dt_park_sleep(uint32_t *word, uint32_t *estimate, uint64_t start);
 void dt_unpark(uint32_t *word);
+
+/* A blocked operation's parking word beside which of its cases fired, so that the task
+ * that claims it and wakes it writes one cache line. */
+typedef struct {
+  uint32_t park;
+  uint32_t fired; /* the case's index + 1; 0 while unclaimed */
+} dt_waiter;
+
+/* Claims the waiter for case `index`; 0 if another case got it first. */
+static inline int dt_waiter_claim(dt_waiter *w, uint32_t index) {
+  uint32_t unclaimed = 0;
+  return __atomic_compare_exchange_n(&w->fired, &unclaimed, index + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+/* The case that fired; -1 while unclaimed. */
+static inline int32_t dt_waiter_fired(const dt_waiter *w) {
+  return (int32_t)__atomic_load_n(&w->fired, __ATOMIC_ACQUIRE) - 1;
+}
 
 /* The spin budget: 0 when only one CPU is usable (a spinner would only delay the task
  * it waits for), else the cap in ns, DEADTOP_SPIN_NS when set. Read at start-up. */
