@@ -66,7 +66,37 @@ extension BenchmarkSuite {
           + padded(ratio, 8) + "<= \(format(measure.target, digits: 1))x "
           + (against == "Go" ? "Go" : against))
     }
-    print("  (Go: Benchmarks/Go/handoff.go, GOMAXPROCS = the usable CPUs)\n")
+    print("  (Go: Benchmarks/Go/handoff.go, GOMAXPROCS = the usable CPUs)")
+    let floor = crossCoreRoundTrip()
+    let goShare = go?["ping-pong"].map { ", Go's ping-pong \(format($0 / floor, digits: 2))x it" } ?? ""
+    print(
+      "  floor: a round trip between two threads that only spin on two atomic words, "
+        + "\(format(floor, digits: 0)) ns\(goShare)")
+    print("  (Go's goroutines mostly hand off on one thread; OS threads cannot beat this floor)\n")
+  }
+
+  /// The hardware's own price of a round trip between two threads: each only spins on an
+  /// atomic word the other stores to, so one cache line moves each way and nothing else.
+  static func crossCoreRoundTrip() -> Double {
+    final class Words: Sendable {
+      let ping = Atomic<Int>(0)
+      let pong = Atomic<Int>(0)
+    }
+    let trips = 200_000
+    return nanosecondsPerOperation(trips) {
+      let words = Words()
+      let partner = Thread {
+        for trip in 1...trips {
+          while words.ping.load(ordering: .acquiring) != trip {}
+          words.pong.store(trip, ordering: .releasing)
+        }
+      }
+      partner.start()
+      for trip in 1...trips {
+        words.ping.store(trip, ordering: .releasing)
+        while words.pong.load(ordering: .acquiring) != trip {}
+      }
+    }
   }
 
   /// The Deadtop figure of the measure named `key` (the channels group shows the same
