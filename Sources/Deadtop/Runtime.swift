@@ -301,8 +301,9 @@ extension Runtime {
     withUnsafeBytes(of: &task.pointee.held) { bytes in
       for index in 0..<count {
         let held = bytes.load(fromByteOffset: index * MemoryLayout<dt_hold>.stride, as: dt_hold.self)
-        // Nesting two locks of one class (hand-over-hand) is not an order between classes.
-        guard held.lock_class != lockClass else { continue }
+        // Nesting two locks of one class (hand-over-hand) is not an order between classes;
+        // a hold with no class (a Once running its body) takes no part.
+        guard held.lock_class != lockClass, held.lock_class != 0 else { continue }
         let key = dt_edge_key(held.lock_class, lockClass, held.mode, mode)
         if dt_edge_set_contains(edgeSet, edgeSetMask, key) != 0 { continue }
         publishEdge(key: key, from: held, to: lockClass, site: site, mode: mode, task: task.pointee.id)

@@ -82,13 +82,16 @@ final class ReceiveOperation<Element>: ChannelOperation {
 
 /// A case of `select`: a send or a receive, and what to run when it is chosen.
 public struct SelectCase {
-  let operation: any ChannelOperation
+  /// Nil for a case on a nil channel, which never fires (Go's nil channel in a select).
+  let operation: (any ChannelOperation)?
   let chosen: () -> Void
 
-  /// Receives from `channel`; `body` gets the value, or nil once it is closed.
+  /// Receives from `channel`; `body` gets the value, or nil once it is closed. On a nil
+  /// channel the case never fires, as in Go (a way to switch a case off).
   public static func receive<Element>(
-    _ channel: Channel<Element>, _ body: @escaping (Element?) -> Void = { _ in }
+    _ channel: Channel<Element>?, _ body: @escaping (Element?) -> Void = { _ in }
   ) -> SelectCase {
+    guard let channel else { return never }
     let operation = ReceiveOperation(channel: channel)
     return SelectCase(operation: operation) {
       body(operation.handoff.delivered ? operation.handoff.value : nil)
@@ -97,18 +100,23 @@ public struct SelectCase {
 
   /// Go's `case v, ok := <-ch`.
   public static func receiveWithStatus<Element>(
-    _ channel: Channel<Element>, _ body: @escaping (Element?, Bool) -> Void
+    _ channel: Channel<Element>?, _ body: @escaping (Element?, Bool) -> Void
   ) -> SelectCase {
+    guard let channel else { return never }
     let operation = ReceiveOperation(channel: channel)
     return SelectCase(operation: operation) { body(operation.handoff.value, operation.handoff.delivered) }
   }
 
-  /// Sends `value` on `channel`; sending on a closed channel panics, as in Go.
+  /// Sends `value` on `channel`; sending on a closed channel panics, as in Go. On a nil
+  /// channel the case never fires.
   public static func send<Element>(
-    _ channel: Channel<Element>, _ value: Element, _ body: @escaping () -> Void = {}
+    _ channel: Channel<Element>?, _ value: Element, _ body: @escaping () -> Void = {}
   ) -> SelectCase {
-    SelectCase(operation: SendOperation(channel: channel, value: value), chosen: body)
+    guard let channel else { return never }
+    return SelectCase(operation: SendOperation(channel: channel, value: value), chosen: body)
   }
+
+  private static var never: SelectCase { SelectCase(operation: nil, chosen: {}) }
 }
 
 /// Go's `select`: waits until one of the cases can proceed and runs it; among several
@@ -123,9 +131,13 @@ public func select(
 
 @inline(never)  // as `Channel.send`: keeps the channels' reference counts predictable
 public func select(
-  _ cases: [SelectCase], default otherwise: (() -> Void)? = nil, file: StaticString = #fileID,
+  _ allCases: [SelectCase], default otherwise: (() -> Void)? = nil, file: StaticString = #fileID,
   line: UInt = #line, function: StaticString = #function
 ) {
+  // Cases on nil channels never fire: they are left out (all of them: `select {}`).
+  let cases = allCases.compactMap { selectCase in
+    selectCase.operation.map { (operation: $0, chosen: selectCase.chosen) }
+  }
   let task = currentTask()
   let site: CallSiteArguments = (file, line, function)
   // Lock every channel once, in id order, so that two selects cannot deadlock.

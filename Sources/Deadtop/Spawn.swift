@@ -13,8 +13,18 @@ public func spawn(
   _ name: String, file: StaticString = #fileID, line: UInt = #line,
   function: StaticString = #function, _ body: @escaping @Sendable () -> Void
 ) -> TaskHandle {
-  let site = Runtime.shared.site(file, line, function)
-  let parent = currentTask().pointee.id
+  spawn(
+    name, site: Runtime.shared.site(file, line, function), parent: currentTask().pointee.id, body,
+    orFail: { fatal($0, file: file, line: line, function: function) })
+}
+
+/// Starts a task for `parent` (the timer thread, which is no task, starts one for the
+/// task that armed it).
+@discardableResult
+func spawn(
+  _ name: String, site: UInt32, parent: UInt64, _ body: @escaping @Sendable () -> Void,
+  orFail fail: (String) -> Never
+) -> TaskHandle {
   let handle = TaskHandle(name: name)
   let start = SpawnRequest(name: name, site: site, parent: parent, handle: handle, body: body)
   var thread = pthread_t()
@@ -26,9 +36,7 @@ public func spawn(
   pthread_attr_destroy(&attributes)
   if result != 0 {
     Unmanaged<SpawnRequest>.fromOpaque(context).release()
-    fatal(
-      "spawn \"\(name)\": cannot create a thread (error \(result))", file: file, line: line,
-      function: function)
+    fail("spawn \"\(name)\": cannot create a thread (error \(result))")
   }
   handle.waitUntilStarted()
   return handle

@@ -25,9 +25,7 @@ public func after(
 /// fired or is stopped, a task waiting on it is judged like any other (it may be stuck).
 public final class Timer: @unchecked Sendable {
   public let channel: Channel<Void>
-  private let lock = PlatformLock()
-  private var generation = 0
-  private var armed = false
+  private let arming = Arming()
 
   public init(
     after seconds: Double, name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
@@ -42,13 +40,7 @@ public final class Timer: @unchecked Sendable {
   /// Stops it; true if it had not fired yet. A value it sent but nobody received is dropped.
   @discardableResult
   public func stop() -> Bool {
-    let wasArmed = lock.withLock {
-      defer {
-        armed = false
-        generation += 1
-      }
-      return armed
-    }
+    let wasArmed = arming.stop()
     channel.discardBuffered()
     channel.setClockDriven(false)
     return wasArmed
@@ -64,20 +56,104 @@ public final class Timer: @unchecked Sendable {
   }
 
   private func arm(_ seconds: Double) {
+    arming.arm(seconds) { [weak self] in
+      guard let self else { return }
+      Runtime.shared.timeouts.add(1, ordering: .relaxed)
+      self.channel.deliverFromClock(())
+    }
+  }
+}
+
+/// Which arming of a one-shot timer is current: a stop or a reset makes a deadline that
+/// was armed before it do nothing when it comes.
+final class Arming: @unchecked Sendable {
+  private let lock = PlatformLock()
+  private var generation = 0
+  private var armed = false
+
+  /// Disarms; true if it was armed (had not fired).
+  func stop() -> Bool {
+    lock.withLock {
+      defer {
+        armed = false
+        generation += 1
+      }
+      return armed
+    }
+  }
+
+  /// Arms it for `seconds` from now: `fire` runs then, unless it was stopped or armed
+  /// again meanwhile.
+  func arm(_ seconds: Double, _ fire: @escaping () -> Void) {
     let armedGeneration = lock.withLock {
       armed = true
       return generation
     }
-    Timers.shared.schedule(in: seconds) { [weak self] in
-      guard let self else { return }
+    Timers.shared.schedule(in: seconds) {
       let current = self.lock.withLock {
         guard self.armed && self.generation == armedGeneration else { return false }
         self.armed = false
         return true
       }
-      guard current else { return }
+      if current { fire() }
+    }
+  }
+}
+
+/// Go's `time.AfterFunc`: runs `body` in a task of its own, `seconds` from now, unless
+/// stopped first. The task is spawned by the task that armed the timer (its parent in
+/// deadtop) and named `name`. Until it fires, the closure holds what it captured, so a
+/// channel it will close or send on counts as referenced by someone else: a task waiting
+/// for it is not judged stuck.
+@discardableResult
+public func afterFunc(
+  _ seconds: Double, name: String = "afterFunc", file: StaticString = #fileID, line: UInt = #line,
+  function: StaticString = #function, _ body: @escaping @Sendable () -> Void
+) -> FuncTimer {
+  FuncTimer(
+    after: seconds, name: name, site: Runtime.shared.site(file, line, function),
+    parent: currentTask().pointee.id, body: body)
+}
+
+/// The timer `afterFunc` returns (Go's `*Timer` with no channel).
+public final class FuncTimer: @unchecked Sendable {
+  private let arming = Arming()
+  private let name: String
+  private let site: UInt32
+  private let parent: UInt64
+  private let body: @Sendable () -> Void
+
+  init(
+    after seconds: Double, name: String, site: UInt32, parent: UInt64, body: @escaping @Sendable () -> Void
+  ) {
+    self.name = name
+    self.site = site
+    self.parent = parent
+    self.body = body
+    arm(seconds)
+  }
+
+  /// Stops it; true if its body had not been started yet.
+  @discardableResult
+  public func stop() -> Bool { arming.stop() }
+
+  /// Arms it to run its body `seconds` from now (again, if it already ran); true if it had
+  /// not fired yet.
+  @discardableResult
+  public func reset(after seconds: Double) -> Bool {
+    let wasArmed = stop()
+    arm(seconds)
+    return wasArmed
+  }
+
+  // The pending deadline holds the timer, as Go's timer heap does: an armed AfterFunc
+  // runs even when nobody keeps its timer.
+  private func arm(_ seconds: Double) {
+    arming.arm(seconds) {
       Runtime.shared.timeouts.add(1, ordering: .relaxed)
-      self.channel.deliverFromClock(())
+      spawn(self.name, site: self.site, parent: self.parent, self.body) { message in
+        fatal(message, file: #fileID, line: #line, function: "afterFunc")
+      }
     }
   }
 }

@@ -186,6 +186,7 @@ extension Snapshot {
       return resource.capacity > 1 ? "concurrent (width \(resource.capacity)): no single owner" : "serial"
     case .dispatchSemaphore:
       return resource.count > 0 ? "\(counted(resource.count, "thread")) waiting" : nil
+    case .atomic: return "value \(resource.count)"
     case .cond, .mutex, .rwMutex, .futex, .dispatchGroup, .once: return nil
     }
   }

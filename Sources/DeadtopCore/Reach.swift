@@ -69,6 +69,12 @@ struct Reach {
         guess.add(resource, reach.why)
         return true
       }
+      if wait.kind == .select && wait.cases.isEmpty {
+        // Go's `select {}`, or a select whose every case is on a nil channel.
+        var never = Guess()
+        never.hasNoCases = true
+        return Analysis.Requirement(mode: .any, tasks: [], guess: never)
+      }
       if wait.cases.isEmpty {
         guard case .resource(let resource) = wait.target, add(resource, wait.kind == .send ? .send : .receive)
         else { return .progresses }
@@ -198,6 +204,12 @@ public struct Guess: Sendable, Equatable {
   public var reasons: [(resource: ResourceID, why: Why)] = []
   /// A WaitGroup counted with `add`: whoever may reach it may still call `done`.
   public var mayStillCallDone = false
+  /// A select with no case that can fire (`select {}`, or only nil channels): it never
+  /// returns, whatever any task does.
+  public var hasNoCases = false
+
+  /// Whether the facts prove the wait can never end.
+  public var isCertain: Bool { hasNoCases }
 
   init() {}
 
@@ -208,12 +220,16 @@ public struct Guess: Sendable, Equatable {
   }
 
   public static func == (a: Guess, b: Guess) -> Bool {
-    a.mayStillCallDone == b.mayStillCallDone && a.reasons.elementsEqual(b.reasons) { $0 == $1 }
+    a.mayStillCallDone == b.mayStillCallDone && a.hasNoCases == b.hasNoCases
+      && a.reasons.elementsEqual(b.reasons) { $0 == $1 }
   }
 
   /// The guess in words, the same words for equal reasons on different resources.
   public func describe(in snapshot: Snapshot) -> String {
     var sentences: [String] = []
+    if hasNoCases {
+      sentences.append("a select with no case that can fire (none, or only nil channels) never returns")
+    }
     for (resource, why) in reasons {
       let label = snapshot.label(resource: resource)
       let sentence: String

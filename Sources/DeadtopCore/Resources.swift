@@ -17,13 +17,17 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
     /// thread may signal (or leave) it.
     case dispatchSemaphore = "dispatch-semaphore"
     case dispatchGroup = "dispatch-group"
-    /// A one-time initialization (`dispatch_once`, a Swift `static let` or global): the
-    /// thread running the initializer holds it.
+    /// A one-time initialization (`dispatch_once`, a Swift `static let` or global, the
+    /// runtime's `Once`): the task running the initializer holds it.
     case once
+    /// An atomic counter (the runtime's `AtomicCounter`): `count` is its value.
+    case atomic
 
     /// A channel, WaitGroup, Cond or semaphore: state beyond holders.
     public var isSynchronizer: Bool {
-      ![.mutex, .rwMutex, .futex, .dispatchQueue, .dispatchSemaphore, .dispatchGroup, .once].contains(self)
+      ![.mutex, .rwMutex, .futex, .dispatchQueue, .dispatchSemaphore, .dispatchGroup, .once, .atomic]
+        .contains(
+          self)
     }
   }
   public var id: ResourceID
@@ -33,7 +37,8 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
   public var contention: Contention
   /// A channel's buffer size; a semaphore's permits.
   public var capacity = 0
-  /// Values in a channel's buffer; a WaitGroup's counter; a semaphore's permits taken.
+  /// Values in a channel's buffer; a WaitGroup's counter; a semaphore's permits taken; an
+  /// atomic counter's value.
   public var count = 0
   public var closed = false
   /// Fed by the clock (a timer, a context with a deadline): never stuck.

@@ -160,7 +160,9 @@ struct WaitGraph {
       if waitsOnNoOther(node), !resources.isEmpty { findingByResources[resources] = findings.count }
       findings.append(
         Deadlock(
-          kind: .stuckForever, certainty: .likely, cycleTasks: [], otherMembers: [ids[node]],
+          kind: .stuckForever, certainty: guesses[node]?.isCertain == true ? .certain : .likely,
+          cycleTasks: [],
+          otherMembers: [ids[node]],
           blockedBehind: [], endedHolders: [],
           reason: guesses[node]?.describe(in: snapshot) ?? "no task that can progress will release it"))
       spread(from: [node], into: findings.count - 1, directWaitersAreMembers: false)

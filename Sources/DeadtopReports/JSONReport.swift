@@ -275,7 +275,7 @@ public enum JSONReport {
           },
           waiters: analysis.waiters[resource.id] ?? [],
           capacity: resource.kind.isSynchronizer ? resource.capacity : nil,
-          count: resource.kind.isSynchronizer ? resource.count : nil,
+          count: resource.kind.isSynchronizer || resource.kind == .atomic ? resource.count : nil,
           closed: resource.kind == .channel ? resource.closed : nil,
           users: resource.kind.isSynchronizer ? resource.users : nil,
           members: resource.kind.isSynchronizer ? resource.listsMembers : nil,

@@ -167,7 +167,9 @@ public final class SegmentDecoder {
       contention: Contention(
         contended: slot.contended, totalWaitNanoseconds: slot.wait_total_ns,
         maxWaitNanoseconds: slot.wait_max_ns),
-      capacity: Int(clamping: slot.capacity), count: Int(clamping: slot.count),
+      capacity: Int(clamping: slot.capacity),
+      // An atomic counter's value is signed; the other counts are not.
+      count: kind == .atomic ? Int(Int64(bitPattern: slot.count)) : Int(clamping: slot.count),
       closed: flags & DT_RESOURCE_CLOSED != 0, clockDriven: flags & DT_RESOURCE_CLOCK != 0, users: users,
       listsMembers: flags & DT_RESOURCE_MEMBERS != 0,
       references: measured ? Int(clamping: slot.references) : nil)
@@ -184,6 +186,8 @@ public final class SegmentDecoder {
     case DT_RESOURCE_WAITGROUP: .waitGroup
     case DT_RESOURCE_COND: .cond
     case DT_RESOURCE_SEMAPHORE: .semaphore
+    case DT_RESOURCE_ONCE: .once
+    case DT_RESOURCE_ATOMIC: .atomic
     default: nil
     }
   }
@@ -202,6 +206,7 @@ public final class SegmentDecoder {
     case DT_WAIT_COND: .cond
     case DT_WAIT_SEMAPHORE: .semaphore
     case DT_WAIT_SLEEP: .sleep
+    case DT_WAIT_ONCE: .once
     default: nil
     }
   }

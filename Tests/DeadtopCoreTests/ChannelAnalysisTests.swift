@@ -38,6 +38,18 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
 
   // MARK: Who may still use a channel
 
+  @Test func aSelectWithNoCaseThatCanFireIsCertainlyStuckForever() throws {
+    var process = SnapshotBuilder()
+    process.running(1, "main")
+    process.selecting(2, "idle", [])
+    let analysis = process.analysis
+    let finding = try #require(analysis.deadlocks.first)
+    #expect(finding.kind == .stuckForever && finding.certainty == .certain)
+    #expect(finding.otherMembers == [2])
+    #expect(finding.reason.contains("no case that can fire"))
+    #expect(TextReport.render(analysis).contains("select {} (forever)"))
+  }
+
   @Test func aLoneSenderIsAGlobalCertainDeadlock() {
     var process = SnapshotBuilder()
     let done = process.synchronizer(100, .channel, "done", users: [1], references: 1)

@@ -9,31 +9,10 @@ import Testing
 
 /// The runtime observed the way deadtop observes it: through this process's own segment.
 /// Tests run in parallel in one process, so each looks only at its own tasks and locks.
-@Suite struct RuntimeTests {
+@Suite struct RuntimeTests: WatchesOwnSegment {
   let reader: SegmentSource
 
-  init() throws {
-    _ = Mutex(name: "bootstrap")  // the first use creates the segment
-    reader = try SegmentSource(pid: getpid())
-  }
-
-  /// Snapshots until `condition` holds, or fails after a deadline.
-  func eventually(
-    _ what: String, within seconds: Double = 10, _ condition: (Analysis) -> Bool,
-    sourceLocation: SourceLocation = #_sourceLocation
-  ) throws -> Analysis {
-    let deadline = Date().addingTimeInterval(seconds)
-    var last = Analysis(try reader.snapshot())
-    while !condition(last) {
-      guard Date() < deadline else {
-        Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-        return last
-      }
-      usleep(2000)
-      last = Analysis(try reader.snapshot())
-    }
-    return last
-  }
+  init() throws { reader = try openOwnSegment() }
 
   @Test func theSegmentIsPrivateToItsOwner() throws {
     var status = stat()

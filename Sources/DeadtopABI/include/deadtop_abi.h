@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define DT_MAGIC 0x31504F5444414544ULL /* "DEADTOP1" read as little-endian bytes */
-#define DT_ABI_VERSION 2u
+#define DT_ABI_VERSION 3u
 
 /* Table indices in dt_header.tables. A reader ignores tables it does not know. */
 enum {
@@ -46,7 +46,9 @@ enum {
   DT_WAIT_WAITGROUP = 8,
   DT_WAIT_COND = 9,
   DT_WAIT_SEMAPHORE = 10,
-  DT_WAIT_SLEEP = 11
+  DT_WAIT_SLEEP = 11,
+  /* Version 3. */
+  DT_WAIT_ONCE = 12      /* wait_target: the Once, held by the task running its body */
 };
 
 /* dt_task_slot.wait_flags (version 2). */
@@ -68,7 +70,10 @@ enum {
   DT_RESOURCE_CHANNEL = 3,
   DT_RESOURCE_WAITGROUP = 4,
   DT_RESOURCE_COND = 5,
-  DT_RESOURCE_SEMAPHORE = 6
+  DT_RESOURCE_SEMAPHORE = 6,
+  /* Version 3. */
+  DT_RESOURCE_ONCE = 7,   /* a sync.Once: the task running its body holds it */
+  DT_RESOURCE_ATOMIC = 8  /* an atomic counter: `count` is its value (a relaxed store, outside the seqlock) */
 };
 
 /* dt_resource_slot.flags (version 2). */

@@ -17,6 +17,15 @@ static inline void dt_fetch_max_u64(uint64_t *p, uint64_t v) {
   while (current < v && !__atomic_compare_exchange_n(p, &current, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
+/* Sequentially consistent word operations, for AtomicCounter (Go's sync/atomic). */
+static inline uint64_t dt_atomic_load_u64(uint64_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static inline void dt_atomic_store_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+static inline uint64_t dt_atomic_add_u64(uint64_t *p, uint64_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
+static inline uint64_t dt_atomic_exchange_u64(uint64_t *p, uint64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline int dt_atomic_compare_exchange_u64(uint64_t *p, uint64_t expected, uint64_t desired) {
+  return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
 /* Seqlock, writer side. Only the owner of a slot writes it, so no CAS is needed. */
 static inline void dt_seq_begin(uint32_t *seq) {
   __atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
