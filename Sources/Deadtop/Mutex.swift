@@ -1,11 +1,16 @@
 import DeadtopABI
 import DeadtopRuntimeC
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A mutual exclusion lock with Go's `sync.Mutex` semantics, published to deadtop.
 ///
 /// Locking a mutex the task already holds blocks forever, as in Go: deadtop shows it
-/// as a task waiting for itself. Unlocking a mutex the task does not hold is a fatal
-/// error. Every operation records its call site for free (`#fileID`, `#line`,
+/// as a task waiting for itself. As in Go, any task may unlock a locked mutex (one task
+/// locks, another unlocks): deadtop then shows it free, or held by whoever takes it
+/// next. Unlocking a mutex that is not locked is a fatal error. Every operation records its call site for free (`#fileID`, `#line`,
 /// `#function`); the uncontended path is a compare-and-swap and a few stores into the
 /// task's own slot.
 public final class Mutex: @unchecked Sendable {
@@ -44,15 +49,17 @@ public final class Mutex: @unchecked Sendable {
     // Holding nothing, there is no lock order to record before trying.
     if task.pointee.held_count == 0 && dt_lock_try(word) != 0 {
       let site = holderSite(file, line, function)
-      dt_lock_set_owner(word, task.pointee.id)
       dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
+      dt_lock_set_owner(word, task)
       return
     }
     let site = runtime.site(file, line, function)
     runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     if dt_lock_try_any(word) == 0 { sleepUntilLocked(task, site: site) }
-    dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
+    // The owner is set once the hold is published, so that another task's unlock (Go
+    // allows it) always finds the hold to release.
+    dt_lock_set_owner(word, task)
   }
 
   /// The site reference for a call site, from the last acquisition's when it is the same
@@ -84,10 +91,10 @@ public final class Mutex: @unchecked Sendable {
   ) -> Bool {
     guard dt_lock_try_any(word) != 0 else { return false }
     let task = currentTask()
-    dt_lock_set_owner(word, task.pointee.id)
     dt_task_push_hold(
       task, registration.id, runtime.site(file, line, function), UInt32(DT_HOLD_EXCLUSIVE),
       registration.lockClass)
+    dt_lock_set_owner(word, task)
     return true
   }
 
@@ -95,28 +102,38 @@ public final class Mutex: @unchecked Sendable {
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
-    let owner = dt_lock_owner(word)
-    if owner != task.pointee.id {
-      misuse(owner: owner, file: file, line: line, function: function)
+    if dt_lock_is_owned_by(word, task) != 0 {
+      _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
+    } else {
+      unlockForAnother(file: file, line: line, function: function)
     }
-    dt_lock_set_owner(word, 0)
-    _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
-    if dt_lock_release(word) != 0 && dt_lock_wake_one(word) != 0 {
+    dt_lock_set_owner(word, nil)
+    // As Go's Unlock: the release itself tells an unlocked mutex (two unlocks that raced).
+    let before = dt_lock_release_returning_old(word)
+    if before & DT_LOCK_LOCKED == 0 { misuseUnlocked(file: file, line: line, function: function) }
+    if before != DT_LOCK_LOCKED && dt_lock_wake_one(word) != 0 {
       runtime.recordEvent(Int32(DT_EVENT_HANDOFF), task: task.pointee.id, target: registration.id)
     }
   }
 
+  /// Go lets a task unlock a mutex another task locked: the hold leaves the holder's
+  /// slot before the lock is free, so deadtop never shows two holders.
   @inline(never)
-  private func misuse(owner: UInt64, file: StaticString, line: UInt, function: StaticString)
-    -> Never
-  {
-    let label = name.map { "mutex \"\($0)\"" } ?? "mutex #\(id)"
-    if owner == 0 {
-      fatal("sync: unlock of unlocked mutex (\(label))", file: file, line: line, function: function)
+  private func unlockForAnother(file: StaticString, line: UInt, function: StaticString) {
+    var owner = dt_lock_owner(word)
+    while owner == nil {
+      // Locked, with its new holder still publishing the hold: it sets the owner next.
+      if dt_lock_is_locked(word) == 0 { misuseUnlocked(file: file, line: line, function: function) }
+      sched_yield()
+      owner = dt_lock_owner(word)
     }
-    fatal(
-      "sync: unlock of \(label) by a task that does not hold it (held by task \(owner))",
-      file: file, line: line, function: function)
+    runtime.releaseHeld(by: owner!, resource: registration.id, mode: UInt32(DT_HOLD_EXCLUSIVE))
+  }
+
+  @inline(never)
+  private func misuseUnlocked(file: StaticString, line: UInt, function: StaticString) -> Never {
+    let label = name.map { "mutex \"\($0)\"" } ?? "mutex #\(id)"
+    fatal("sync: unlock of unlocked mutex (\(label))", file: file, line: line, function: function)
   }
 
   /// Runs `body` with the lock held.

@@ -7,7 +7,9 @@ import DeadtopRuntimeC
 /// queued behind a writer enter as soon as that writer unlocks, before the next writer.
 /// That is what makes the read-write-read deadlock real: a task that takes a read lock
 /// again while a writer waits blocks forever. Read-locking and then write-locking the
-/// same RWMutex also blocks forever. Unlocking what the task does not hold is fatal.
+/// same RWMutex also blocks forever. As in Go, any task may unlock it: a write lock
+/// taken by another task, or a read lock (then deadtop releases the read lock held
+/// longest by another task). Unlocking an unlocked RWMutex is fatal.
 public final class RWMutex: @unchecked Sendable {
   private let state = RuntimeLock()
   private let registration: Runtime.ResourceRegistration
@@ -16,9 +18,12 @@ public final class RWMutex: @unchecked Sendable {
   public var id: UInt64 { registration.id }
   public let name: String?
 
-  // Guarded by `state`.
-  private var writer: UInt64 = 0
+  // Guarded by `state`. Each holder's hold is published before it is counted here, so
+  // that another task's unlock always finds it.
+  private var writer: UnsafeMutablePointer<dt_task_slot>?
   private var readers = 0
+  /// The tasks holding read locks, in the order they took them (one entry per lock).
+  private var readerSlots: [UnsafeMutablePointer<dt_task_slot>] = []
   private var waitingWriters = 0
   private var blockedReaders = 0
   private var writeReleases: UInt64 = 0
@@ -42,7 +47,7 @@ public final class RWMutex: @unchecked Sendable {
     let site = runtime.site(file, line, function)
     runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_SHARED))
     state.lock()
-    if writer == 0 && waitingWriters == 0 {
+    if writer == nil && waitingWriters == 0 {
       readers += 1
     } else {
       let since = runtime.beginWait(
@@ -54,39 +59,42 @@ public final class RWMutex: @unchecked Sendable {
       runtime.endContendedWait(
         task, registration: registration, site: site, kind: Int32(DT_WAIT_READ_LOCK), since: since)
     }
-    state.unlock()
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED), registration.lockClass)
+    readerSlots.append(task)
+    state.unlock()
   }
 
   public func tryReadLock(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> Bool {
-    let acquired = state.withLock {
-      guard writer == 0 && waitingWriters == 0 else { return false }
+    let task = currentTask()
+    let site = runtime.site(file, line, function)
+    return state.withLock {
+      guard writer == nil && waitingWriters == 0 else { return false }
       readers += 1
+      dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_SHARED), registration.lockClass)
+      readerSlots.append(task)
       return true
     }
-    if acquired {
-      dt_task_push_hold(
-        currentTask(), registration.id, runtime.site(file, line, function),
-        UInt32(DT_HOLD_SHARED), registration.lockClass)
-    }
-    return acquired
   }
 
   public func readUnlock(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
-    guard dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_SHARED)) != 0 else {
-      let unlocked = state.withLock { readers == 0 }
-      fatal(
-        unlocked
-          ? "sync: RUnlock of unlocked RWMutex (\(label))"
-          : "sync: RUnlock of \(label) by a task that holds no read lock on it",
-        file: file, line: line, function: function)
-    }
     let handsOver = state.withLock {
+      // A read lock of this task that another unlocked is not its to unlock again.
+      dt_task_drain_if_released_elsewhere(task)
+      if dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_SHARED)) != 0 {
+        if let mine = readerSlots.firstIndex(of: task) { readerSlots.remove(at: mine) }
+      } else {
+        // Go lets any task unlock a read lock: release the one held longest.
+        guard let other = readerSlots.first else {
+          fatal("sync: RUnlock of unlocked RWMutex (\(label))", file: file, line: line, function: function)
+        }
+        readerSlots.removeFirst()
+        runtime.releaseHeld(by: other, resource: registration.id, mode: UInt32(DT_HOLD_SHARED))
+      }
       readers -= 1
       guard readers == 0 && waitingWriters > 0 else { return false }
       state.broadcast()
@@ -110,52 +118,48 @@ public final class RWMutex: @unchecked Sendable {
     let ticket = nextWriterTicket
     nextWriterTicket += 1
     waitingWriters += 1
-    if !(writer == 0 && readers == 0 && servingWriterTicket == ticket) {
+    if !(writer == nil && readers == 0 && servingWriterTicket == ticket) {
       let since = runtime.beginWait(
         task, kind: Int32(DT_WAIT_WRITE_LOCK), target: registration.id, site: site)
-      while !(writer == 0 && readers == 0 && servingWriterTicket == ticket) { state.wait() }
+      while !(writer == nil && readers == 0 && servingWriterTicket == ticket) { state.wait() }
       runtime.endContendedWait(
         task, registration: registration, site: site, kind: Int32(DT_WAIT_WRITE_LOCK), since: since)
     }
     waitingWriters -= 1
-    writer = task.pointee.id
-    state.unlock()
     dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
+    writer = task
+    state.unlock()
   }
 
   public func tryLock(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> Bool {
     let task = currentTask()
-    let acquired = state.withLock {
-      guard writer == 0 && readers == 0 && waitingWriters == 0 else { return false }
+    let site = runtime.site(file, line, function)
+    return state.withLock {
+      guard writer == nil && readers == 0 && waitingWriters == 0 else { return false }
       nextWriterTicket += 1
-      writer = task.pointee.id
+      dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
+      writer = task
       return true
     }
-    if acquired {
-      dt_task_push_hold(
-        task, registration.id, runtime.site(file, line, function),
-        UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
-    }
-    return acquired
   }
 
   public func unlock(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
     let task = currentTask()
-    let holder = state.withLock { writer }
-    guard holder == task.pointee.id else {
-      fatal(
-        holder == 0
-          ? "sync: Unlock of unlocked RWMutex (\(label))"
-          : "sync: Unlock of \(label) by a task that does not hold it (held by task \(holder))",
-        file: file, line: line, function: function)
-    }
-    _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
     let handsOver = state.withLock {
-      writer = 0
+      guard let holder = writer else {
+        fatal("sync: Unlock of unlocked RWMutex (\(label))", file: file, line: line, function: function)
+      }
+      if holder == task {
+        _ = dt_task_pop_hold(task, registration.id, UInt32(DT_HOLD_EXCLUSIVE))
+      } else {
+        // Go lets any task unlock it.
+        runtime.releaseHeld(by: holder, resource: registration.id, mode: UInt32(DT_HOLD_EXCLUSIVE))
+      }
+      writer = nil
       servingWriterTicket += 1
       // Readers that queued behind this writer enter before the next writer.
       let waiting = blockedReaders > 0 || waitingWriters > 0

@@ -182,6 +182,18 @@ final class Runtime: @unchecked Sendable {
     return slot
   }
 
+  /// Another task's unlock of a lock `holder` holds (Go allows it). The holder removes the
+  /// hold at its next lock operation, and readers hide it meanwhile; a holder that has
+  /// ended writes its slot no more, so the hold is removed for it, under the registry
+  /// lock that orders this with its end and with other such unlocks.
+  func releaseHeld(by holder: UnsafeMutablePointer<dt_task_slot>, resource: UInt64, mode: UInt32) {
+    _ = dt_task_post_remote_release(holder, resource, mode)
+    dt_fence_seq_cst()
+    if dt_load_acquire_u32(&holder.pointee.state) == UInt32(DT_TASK_ENDED) {
+      registry.withLock { dt_task_drain_remote_releases(holder) }
+    }
+  }
+
   /// The slot of the task that ended longest ago and holds nothing, if any.
   private func reclaimEndedTaskSlot() -> Int32? {
     var best: (index: Int32, ended: UInt64)?
@@ -199,11 +211,17 @@ final class Runtime: @unchecked Sendable {
 
   func markEnded(_ slot: UnsafeMutablePointer<dt_task_slot>) {
     recordEvent(Int32(DT_EVENT_EXIT), task: slot.pointee.id)
-    dt_seq_begin(&slot.pointee.seq)
-    slot.pointee.state = UInt32(DT_TASK_ENDED)
-    slot.pointee.wait_kind = UInt32(DT_WAIT_NONE)
-    slot.pointee.ended_ns = dt_monotonic_ns()
-    dt_seq_end(&slot.pointee.seq)
+    registry.withLock {
+      dt_seq_begin(&slot.pointee.seq)
+      slot.pointee.state = UInt32(DT_TASK_ENDED)
+      slot.pointee.wait_kind = UInt32(DT_WAIT_NONE)
+      slot.pointee.ended_ns = dt_monotonic_ns()
+      dt_seq_end(&slot.pointee.seq)
+      // Unlocks by other tasks posted before the state was ended; a later one sees it
+      // ended and drains for itself (`releaseHeld`).
+      dt_fence_seq_cst()
+      dt_task_drain_remote_releases(slot)
+    }
     if dt_current_task() == slot {
       dt_set_current_task(nil)
       ThreadExit.forget()
@@ -290,6 +308,7 @@ extension Runtime {
     _ task: UnsafeMutablePointer<dt_task_slot>, to lockClass: UInt32, site: UInt32, mode: UInt32
   ) {
     guard task.pointee.held_count != 0, tracksLockOrder.load(ordering: .relaxed) else { return }
+    dt_task_drain_if_released_elsewhere(task)  // a lock another task unlocked is not held
     recordLockOrder(task, to: lockClass, site: site, mode: mode)
   }
 

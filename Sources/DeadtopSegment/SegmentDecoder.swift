@@ -49,8 +49,10 @@ public final class SegmentDecoder {
     let stringsUsed = self.stringsUsed
     var counters = Counters()
     var tasks: [TaskInfo] = []
+    var lostRemoteReleases: [(task: UInt64, count: UInt32)] = []
     let staleTasks = taskSlots.forEachSlot(in: base, blank: dt_task_slot()) { slot, stale in
       guard slot.state != UInt32(DT_TASK_FREE), slot.id != 0 else { return }
+      if slot.remote_releases_lost > 0 { lostRemoteReleases.append((slot.id, slot.remote_releases_lost)) }
       counters.acquisitions &+= slot.acquisitions
       counters.contended &+= slot.contended
       counters.blocks &+= slot.blocks
@@ -72,7 +74,10 @@ public final class SegmentDecoder {
         pid: header.pid, name: processName, source: .runtime, abiVersion: header.abi_version,
         startedAtNanoseconds: header.clock_base_monotonic_ns),
       takenAtNanoseconds: now, tasks: tasks, resources: resources, counters: counters,
-      warnings: warnings(counters: counters, staleTasks: staleTasks))
+      warnings: warnings(counters: counters, staleTasks: staleTasks)
+        + lostRemoteReleases.map { lost in
+          "task \(lost.task): \(lost.count) unlocks by other tasks could not be recorded; its holds may be stale"
+        })
     snapshot.lockOrder = edges
     snapshot.schedtrace = readSchedtrace()
     snapshot.events = readEvents()
@@ -133,12 +138,26 @@ public final class SegmentDecoder {
       wait?.unlistedCases = flags & DT_WAIT_CASES_OVERFLOW != 0
     }
     let heldCount = min(Int(slot.held_count), Int(DT_MAX_HELD))
-    let holds = withUnsafeBytes(of: slot.held) { bytes in
+    var holds = withUnsafeBytes(of: slot.held) { bytes in
       (0..<heldCount).map { index -> Hold in
         let hold = bytes.load(fromByteOffset: index * MemoryLayout<dt_hold>.stride, as: dt_hold.self)
         return Hold(
           resource: hold.resource, mode: hold.mode == UInt32(DT_HOLD_SHARED) ? .shared : .exclusive,
           site: site(hold.site))
+      }
+    }
+    // Locks another task unlocked that the holder has not removed yet (a version-3 slot;
+    // an older one reads these entries as zero).
+    withUnsafeBytes(of: slot.remote_releases) { bytes in
+      for index in 0..<Int(DT_MAX_REMOTE_RELEASES) {
+        let entry = bytes.load(fromByteOffset: index * 8, as: UInt64.self)
+        guard entry != 0 else { continue }
+        let mode: HoldMode = entry >> 62 == UInt64(DT_HOLD_SHARED) ? .shared : .exclusive
+        let resource = entry & (1 << 62 - 1)
+        // The oldest: a hold of it taken since came after the unlock.
+        if let oldest = holds.firstIndex(where: { $0.resource == resource && $0.mode == mode }) {
+          holds.remove(at: oldest)
+        }
       }
     }
     return TaskInfo(

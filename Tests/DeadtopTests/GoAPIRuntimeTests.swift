@@ -16,13 +16,15 @@ import Testing
   @Test func onceRunsItsBodyOnceAndCallersWaitForIt() throws {
     let once = Once(name: "config-load")
     let runs = Atomic<Int>(0)
-    let release = Channel<Void>(name: "release-body")
+    let release = Channel<Void>(capacity: 1, name: "release-body")
     let first = spawn("first-caller") {
       once.do {
         runs.add(1, ordering: .relaxed)
         _ = release.receive()
       }
     }
+    // The late callers come once the first runs the body (else one of them might run it).
+    _ = try eventually("the first caller runs the body") { $0.holders[once.id]?.map(\.task) == [first.id] }
     let callers = (0..<4).map { index in
       spawn("late-caller-\(index)") { once.do { runs.add(1, ordering: .relaxed) } }
     }
@@ -158,5 +160,78 @@ import Testing
       analysis.deadlocked.contains(stuck.id)
     }
     #expect(analysis.snapshot.task(stuck.id)?.wait?.kind == .select)
+  }
+}
+
+/// Go lets one task unlock what another locked; deadtop then shows the lock free, or held
+/// by whoever takes it next, never by the task that locked it.
+@Suite struct UnlockByAnotherTaskTests: WatchesOwnSegment {
+  let reader: SegmentSource
+
+  init() throws { reader = try openOwnSegment() }
+
+  func holders(of resource: UInt64) throws -> [UInt64] {
+    try reader.snapshot().tasks.filter { task in task.holds.contains { $0.resource == resource } }.map(\.id)
+  }
+
+  @Test func aMutexUnlockedByAnotherTaskIsShownFreeThenHeldByItsNextHolder() throws {
+    let lock = Mutex(name: "handed-over")
+    let next = Mutex(name: "taken-after")
+    let locked = Channel<Void>(name: "locked")
+    let resume = Channel<Void>(name: "resume-locker")
+    let locker = spawn("locker") {
+      lock.lock()
+      locked.send(())
+      _ = resume.receive()  // blocked: its slot keeps the hold until it runs again
+      next.lock()  // no lock-order edge from the mutex it no longer holds
+      next.unlock()
+    }
+    _ = locked.receive()
+    #expect(try holders(of: lock.id) == [locker.id])
+    lock.unlock()  // this task unlocks the locker's mutex, as Go allows
+    #expect(try holders(of: lock.id).isEmpty)
+    let taker = spawn("next-holder") {
+      lock.lock()
+      locked.send(())
+      _ = locked.receive()
+      lock.unlock()
+    }
+    _ = locked.receive()
+    #expect(try holders(of: lock.id) == [taker.id])
+    locked.send(())
+    taker.join()
+    resume.send(())
+    locker.join()
+    let snapshot = try reader.snapshot()
+    #expect(snapshot.task(locker.id)?.holds.isEmpty == true)
+    #expect(!snapshot.lockOrder.contains { $0.task == locker.id && $0.to.label.contains("taken-after") })
+  }
+
+  @Test func aMutexLockedByATaskThatEndedIsReleasedForIt() throws {
+    let lock = Mutex(name: "left-locked")
+    let locker = spawn("locks-and-ends") { lock.lock() }
+    locker.join()
+    #expect(try holders(of: lock.id) == [locker.id])
+    lock.unlock()
+    #expect(try holders(of: lock.id).isEmpty)
+    #expect(try reader.snapshot().task(locker.id)?.holds.isEmpty == true)
+    #expect(lock.tryLock())
+    lock.unlock()
+  }
+
+  @Test func anRWMutexUnlockedByAnotherTaskIsShownFree() throws {
+    let table = RWMutex(name: "handed-table")
+    let writer = spawn("table-writer") { table.lock() }
+    writer.join()
+    #expect(try holders(of: table.id) == [writer.id])
+    table.unlock()
+    #expect(try holders(of: table.id).isEmpty)
+    let readerTask = spawn("table-reader") { table.readLock() }
+    readerTask.join()
+    #expect(try holders(of: table.id) == [readerTask.id])
+    table.readUnlock()
+    #expect(try holders(of: table.id).isEmpty)
+    #expect(table.tryLock())
+    table.unlock()
   }
 }

@@ -86,6 +86,7 @@ enum {
 };
 
 #define DT_MAX_CASES 8
+#define DT_MAX_REMOTE_RELEASES 4
 #define DT_MAX_USERS 8
 
 /* Hold modes. */
@@ -202,9 +203,17 @@ typedef struct {
   uint32_t case_count;       /* entries of cases[] in use (a select) */
   uint64_t wait_deadline_ns; /* with DT_WAIT_TIMED */
   dt_case cases[DT_MAX_CASES];
+  /* Version 3: locks of this task that another task unlocked (Go allows it), which the
+   * owner has not yet removed from held[]. Written by the unlocking task with atomics,
+   * outside the seqlock: an entry is a resource id | mode << 62, 0 = empty. A reader
+   * removes one matching hold per entry. */
+  uint32_t remote_release_count;  /* entries in use */
+  uint32_t remote_releases_lost;  /* remote unlocks that found every entry taken */
+  uint64_t remote_releases[DT_MAX_REMOTE_RELEASES];
 } dt_task_slot;
 enum { DT_TASK_SLOT_V1_SIZE = 144 + 24 * DT_MAX_HELD }; /* what a version 1 reader or writer used */
-_Static_assert(sizeof(dt_task_slot) == DT_TASK_SLOT_V1_SIZE + 16 + 16 * DT_MAX_CASES, "dt_task_slot layout");
+enum { DT_TASK_SLOT_V2_SIZE = DT_TASK_SLOT_V1_SIZE + 16 + 16 * DT_MAX_CASES };
+_Static_assert(sizeof(dt_task_slot) == DT_TASK_SLOT_V2_SIZE + 8 + 8 * DT_MAX_REMOTE_RELEASES, "dt_task_slot layout");
 _Static_assert(offsetof(dt_task_slot, held) % 8 == 0, "dt_task_slot alignment");
 
 typedef struct {

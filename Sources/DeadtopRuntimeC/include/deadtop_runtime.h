@@ -36,6 +36,64 @@ static inline void dt_seq_end(uint32_t *seq) {
 }
 
 /* Fast-path task updates, written by the thread that owns the slot. */
+
+/* Removes the oldest hold of `resource` in `mode`: the one another task unlocked, which
+ * any hold of it the task took since came after. */
+static inline void dt_task_remove_oldest_hold(dt_task_slot *t, uint64_t resource, uint32_t mode) {
+  uint32_t n = t->held_count;
+  for (uint32_t i = 0; i < n; i++) {
+    if (t->held[i].resource == resource && t->held[i].mode == mode) {
+      dt_seq_begin(&t->seq);
+      for (uint32_t j = i + 1; j < n; j++) t->held[j - 1] = t->held[j];
+      t->held_count = n - 1;
+      dt_seq_end(&t->seq);
+      return;
+    }
+  }
+  if (t->held_overflow > 0) {
+    dt_seq_begin(&t->seq);
+    t->held_overflow -= 1;
+    dt_seq_end(&t->seq);
+  }
+}
+
+/* Removes from held[] the holds that other tasks unlocked (remote_releases). The owner
+ * does it before it reads held[] for lock order (so a lock it no longer holds orders
+ * nothing), and the runtime for a task that has ended. Until then readers hide those
+ * holds, and the fast paths need not look. */
+static inline void dt_task_drain_remote_releases(dt_task_slot *t) {
+  for (uint32_t i = 0; i < DT_MAX_REMOTE_RELEASES; i++) {
+    uint64_t entry = __atomic_load_n(&t->remote_releases[i], __ATOMIC_SEQ_CST);
+    if (!entry) continue;
+    /* The hold goes first, the entry after: a reader never sees the hold without it. */
+    dt_task_remove_oldest_hold(t, entry & ((1ull << 62) - 1), (uint32_t)(entry >> 62));
+    __atomic_store_n(&t->remote_releases[i], 0, __ATOMIC_SEQ_CST);
+    __atomic_sub_fetch(&t->remote_release_count, 1, __ATOMIC_SEQ_CST);
+  }
+}
+
+static inline void dt_task_drain_if_released_elsewhere(dt_task_slot *t) {
+  if (__builtin_expect(__atomic_load_n(&t->remote_release_count, __ATOMIC_RELAXED) != 0, 0))
+    dt_task_drain_remote_releases(t);
+}
+
+/* Another task's unlock of a lock `t` holds, which Go allows: posted for `t` to remove.
+ * Returns 0 when every entry was taken (counted in remote_releases_lost). */
+static inline int dt_task_post_remote_release(dt_task_slot *t, uint64_t resource, uint32_t mode) {
+  uint64_t entry = resource | ((uint64_t)mode << 62);
+  for (uint32_t i = 0; i < DT_MAX_REMOTE_RELEASES; i++) {
+    uint64_t empty = 0;
+    if (__atomic_compare_exchange_n(&t->remote_releases[i], &empty, entry, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+      __atomic_add_fetch(&t->remote_release_count, 1, __ATOMIC_SEQ_CST);
+      return 1;
+    }
+  }
+  __atomic_add_fetch(&t->remote_releases_lost, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+
+static inline void dt_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
 static inline void dt_task_push_hold(dt_task_slot *t, uint64_t resource, uint32_t site, uint32_t mode,
                                      uint32_t lock_class) {
   dt_seq_begin(&t->seq);
@@ -145,7 +203,7 @@ static inline void dt_task_count_contended(dt_task_slot *t) {
 typedef struct {
   uint32_t word;
   uint32_t sema;
-  uint64_t owner;          /* task id of the holder; written by the holder */
+  dt_task_slot *owner;     /* Mutex: the holder's slot; written by whoever locks or unlocks */
   uint32_t spin_estimate;  /* ns its recent contended acquisitions waited (handoff.c) */
   uint32_t park_estimate;  /* the same for waits parked on the object it guards */
   void *pending_wake;      /* RuntimeLock: the first waiter to wake at unlock, retained */
@@ -173,6 +231,15 @@ static inline int dt_lock_release(dt_lock *l) {
 /* Wakes one sleeping waiter unless one is awake already or the lock was taken again;
  * returns 1 if it woke one (a hand-off). */
 int dt_lock_wake_one(dt_lock *l);
+/* The release for a Mutex, which any task may unlock: returns the word before it, so
+ * that the caller can tell an unlock of an unlocked mutex (no LOCKED bit) and whether
+ * waiters remain (anything else set). */
+static inline uint32_t dt_lock_release_returning_old(dt_lock *l) {
+  return __atomic_fetch_sub(&l->word, DT_LOCK_LOCKED, __ATOMIC_RELEASE);
+}
+static inline int dt_lock_is_locked(const dt_lock *l) {
+  return (__atomic_load_n(&l->word, __ATOMIC_ACQUIRE) & DT_LOCK_LOCKED) != 0;
+}
 static inline void dt_lock_full(dt_lock *l) {
   if (!dt_lock_try(l)) dt_lock_wait(l);
 }
@@ -212,8 +279,11 @@ static inline int32_t dt_waiter_fired(const dt_waiter *w) {
 uint32_t dt_spin_limit_ns(void);
 /* The CPUs this process may run on (sched_getaffinity). */
 int dt_usable_cpus(void);
-static inline uint64_t dt_lock_owner(const dt_lock *l) { return __atomic_load_n(&l->owner, __ATOMIC_RELAXED); }
-static inline void dt_lock_set_owner(dt_lock *l, uint64_t owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELAXED); }
+static inline dt_task_slot *dt_lock_owner(const dt_lock *l) { return __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE); }
+static inline int dt_lock_is_owned_by(const dt_lock *l, const dt_task_slot *task) {
+  return __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) == task;
+}
+static inline void dt_lock_set_owner(dt_lock *l, dt_task_slot *owner) { __atomic_store_n(&l->owner, owner, __ATOMIC_RELEASE); }
 
 /* Counts this process's OS threads, and those runnable (R) or in uninterruptible sleep (D),
  * from /proc/self/task/<tid>/stat; the `parked` threads (sorted), blocked in the runtime,
