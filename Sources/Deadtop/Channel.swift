@@ -47,7 +47,7 @@ public final class Channel<Element>: @unchecked Sendable {
     published = PublishedResource(
       kind: Int32(DT_RESOURCE_CHANNEL), name: name, capacity: capacity,
       flags: clockDriven ? UInt32(DT_RESOURCE_CLOCK) : 0, file: file, line: line, function: function)
-    published.use(by: currentTask().pointee.id)
+    published.use(by: currentTask().pointee.id, as: Self.bothWays)
     published.publish(count: 0)
     published.watchReferences(of: owner ?? self)
   }
@@ -72,14 +72,23 @@ public final class Channel<Element>: @unchecked Sendable {
   public func send(
     _ value: Element, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
+    send(value, view: Self.bothWays, site: (file, line, function))
+  }
+
+  /// `view`: the DT_USER_* bits of the view used (the channel, or a send-only view).
+  @inlinable @inline(never)  // as `send`
+  func send(_ value: Element, view: UInt64, site: CallSiteArguments) {
     let task = currentTask()
     lock.lock()
-    if attemptSend(value, task: task, file: file, line: line, function: function) {
+    if attemptSend(value, task: task, view: view, file: site.file, line: site.line, function: site.function) {
       lock.unlock()
       return
     }
-    blockSending(value, task: task, site: (file, line, function))
+    blockSending(value, task: task, site: site)
   }
+
+  /// A task using the channel itself can both send and receive.
+  @usableFromInline static var bothWays: UInt64 { DT_USER_MAY_RECEIVE | DT_USER_MAY_SEND }
 
   /// The next value; nil once the channel is closed and drained.
   @inlinable @inline(never)  // as `send`
@@ -94,14 +103,14 @@ public final class Channel<Element>: @unchecked Sendable {
   public func receiveWithStatus(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> (value: Element?, ok: Bool) {
-    receive(iterating: false, site: (file, line, function))
+    receive(iterating: false, view: Self.bothWays, site: (file, line, function))
   }
 
   @inlinable @inline(never)  // as `send`
-  func receive(iterating: Bool, site: CallSiteArguments) -> (value: Element?, ok: Bool) {
+  func receive(iterating: Bool, view: UInt64, site: CallSiteArguments) -> (value: Element?, ok: Bool) {
     let task = currentTask()
     lock.lock()
-    if let result = attemptReceive(task: task) {
+    if let result = attemptReceive(task: task, view: view) {
       lock.unlock()
       return result
     }
@@ -133,18 +142,20 @@ public final class Channel<Element>: @unchecked Sendable {
   public func close(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) {
-    close(by: currentTask().pointee.id, file: file, line: line, function: function)
+    close(by: currentTask().pointee.id, view: Self.bothWays, file: file, line: line, function: function)
   }
 
   /// `task` 0: the runtime's timer thread, which is no task (a context's deadline).
-  func close(by task: UInt64, file: StaticString, line: UInt, function: StaticString) {
+  func close(
+    by task: UInt64, view: UInt64 = DT_USER_MAY_SEND, file: StaticString, line: UInt, function: StaticString
+  ) {
     lock.lock()
     if closed {
       lock.unlock()
       panic("close of closed channel (\(label))", file: file, line: line, function: function)
     }
     closed = true
-    if task != 0 { published.use(by: task) }
+    if task != 0 { published.use(by: task, as: view | DT_USER_SENT) }
     published.set(flag: DT_RESOURCE_CLOSED, true)
     let woken =
       receivers.removeAll().filter { $0.waiter.claim($0.index) }.map(\.waiter)
@@ -205,14 +216,14 @@ public final class Channel<Element>: @unchecked Sendable {
   /// Completes a send without blocking if a receiver waits or the buffer has room.
   @inlinable
   func attemptSend(
-    _ value: Element, task: UnsafeMutablePointer<dt_task_slot>, file: StaticString, line: UInt,
+    _ value: Element, task: UnsafeMutablePointer<dt_task_slot>, view: UInt64, file: StaticString, line: UInt,
     function: StaticString
   ) -> Bool {
     if closed {
       lock.unlock()
       panic("send on closed channel (\(label))", file: file, line: line, function: function)
     }
-    published.use(by: task.pointee.id)
+    published.use(by: task.pointee.id, as: view | DT_USER_SENT)
     if let receiver = receivers.claimFirst() {
       receiver.handoff.value = value
       receiver.handoff.delivered = true
@@ -232,8 +243,9 @@ public final class Channel<Element>: @unchecked Sendable {
   /// Completes a receive without blocking: from the buffer (refilled from a waiting
   /// sender), from a waiting sender, or nil from a closed channel. Nil if it must wait.
   @inlinable
-  func attemptReceive(task: UnsafeMutablePointer<dt_task_slot>) -> (value: Element?, ok: Bool)? {
-    published.use(by: task.pointee.id)
+  func attemptReceive(task: UnsafeMutablePointer<dt_task_slot>, view: UInt64) -> (value: Element?, ok: Bool)?
+  {
+    published.use(by: task.pointee.id, as: view)
     if buffered > 0 {
       let value = buffer[bufferHead]
       buffer[bufferHead] = nil
@@ -322,10 +334,12 @@ extension Channel: Sequence {
     @usableFromInline let file: StaticString
     @usableFromInline let line: UInt
     @usableFromInline let function: StaticString
+    /// The view the loop receives through (the channel, or a receive-only view).
+    @usableFromInline let view: UInt64
 
     @inlinable @inline(never)  // as `send`
     public mutating func next() -> Element? {
-      let (value, ok) = channel.receive(iterating: true, site: (file, line, function))
+      let (value, ok) = channel.receive(iterating: true, view: view, site: (file, line, function))
       return ok ? value : nil
     }
   }
@@ -333,14 +347,14 @@ extension Channel: Sequence {
   /// `for value in channel`: receives until the channel is closed and drained. Use
   /// `values()` to have the loop's own call site shown.
   public func makeIterator() -> Iterator {
-    Iterator(channel: self, file: #fileID, line: #line, function: "for value in channel")
+    Iterator(channel: self, file: #fileID, line: #line, function: "for value in channel", view: Self.bothWays)
   }
 
   /// The same loop, with its call site recorded: `for value in channel.values() { ... }`.
   public func values(
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) -> Values {
-    Values(channel: self, file: file, line: line, function: function)
+    Values(channel: self, file: file, line: line, function: function, view: Self.bothWays)
   }
 
   public struct Values: Sequence {
@@ -350,9 +364,10 @@ extension Channel: Sequence {
     let file: StaticString
     let line: UInt
     let function: StaticString
+    let view: UInt64
 
     public func makeIterator() -> Iterator {
-      Iterator(channel: channel, file: file, line: line, function: function)
+      Iterator(channel: channel, file: file, line: line, function: function, view: view)
     }
   }
 }

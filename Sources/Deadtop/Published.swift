@@ -65,24 +65,31 @@ final class PublishedResource: @unchecked Sendable {
     Runtime.shared.releaseResource(registration)
   }
 
-  /// Records that `task` used the primitive. The caller holds the primitive's lock.
+  /// Records that `task` used the primitive, for a channel with how (`DT_USER_*` bits:
+  /// the view it used, whether it sent or closed). The caller holds the primitive's lock.
   @inlinable
-  func use(by task: UInt64) {
-    if task == lastUser { return }
-    noteUser(task)
+  func use(by task: UInt64, as use: UInt64 = 0) {
+    if lastUser & DT_USER_TASK_MASK == task && lastUser & use == use { return }
+    noteUser(task, use)
   }
 
   @usableFromInline
-  func noteUser(_ task: UInt64) {
+  func noteUser(_ task: UInt64, _ use: UInt64) {
     // Two tasks that take turns (a ping-pong) would rewrite `lastUser` on every
     // operation and move its cache line between their CPUs: a short list is scanned
     // instead.
-    if users.contains(task) {
-      if users.count > 8 { lastUser = task }
+    if let index = users.firstIndex(where: { $0 & DT_USER_TASK_MASK == task }) {
+      let merged = users[index] | use
+      if merged != users[index] {
+        users[index] = merged
+        listChanged = true
+      }
+      // Refreshed for the same task (its uses grew), not moved between two tasks.
+      if users.count > 8 || lastUser & DT_USER_TASK_MASK == task { lastUser = merged }
       return
     }
-    lastUser = task
-    users.append(task)
+    lastUser = task | use
+    users.append(task | use)
     listChanged = true
   }
 

@@ -20,10 +20,13 @@ protocol ChannelOperation: AnyObject {
 final class SendOperation<Element>: ChannelOperation {
   let channel: Channel<Element>
   let handoff: Handoff<Element>
+  /// The DT_USER_* bits of the view it sends through.
+  let view: UInt64
 
-  init(channel: Channel<Element>, value: Element) {
+  init(channel: Channel<Element>, value: Element, view: UInt64 = Channel<Element>.bothWays) {
     self.channel = channel
     handoff = Handoff(value)
+    self.view = view
   }
 
   var published: PublishedResource { channel.published }
@@ -36,7 +39,7 @@ final class SendOperation<Element>: ChannelOperation {
     // the process ends.
     guard let value = handoff.value else { return false }
     let done = channel.attemptSend(
-      value, task: task, file: site.file, line: site.line, function: site.function)
+      value, task: task, view: view, file: site.file, line: site.line, function: site.function)
     if done { handoff.delivered = true }
     return done
   }
@@ -58,8 +61,13 @@ final class SendOperation<Element>: ChannelOperation {
 final class ReceiveOperation<Element>: ChannelOperation {
   let channel: Channel<Element>
   let handoff = Handoff<Element>()
+  /// The DT_USER_* bits of the view it receives through.
+  let view: UInt64
 
-  init(channel: Channel<Element>) { self.channel = channel }
+  init(channel: Channel<Element>, view: UInt64 = Channel<Element>.bothWays) {
+    self.channel = channel
+    self.view = view
+  }
 
   var published: PublishedResource { channel.published }
   var channelLock: RuntimeLock { channel.lock }
@@ -67,7 +75,7 @@ final class ReceiveOperation<Element>: ChannelOperation {
   var delivered: Bool { handoff.delivered }
 
   func attempt(task: UnsafeMutablePointer<dt_task_slot>, site: CallSiteArguments) -> Bool {
-    guard let (value, ok) = channel.attemptReceive(task: task) else { return false }
+    guard let (value, ok) = channel.attemptReceive(task: task, view: view) else { return false }
     handoff.value = value
     handoff.delivered = ok
     return true
@@ -116,7 +124,7 @@ public struct SelectCase {
     return SelectCase(operation: SendOperation(channel: channel, value: value), chosen: body)
   }
 
-  private static var never: SelectCase { SelectCase(operation: nil, chosen: {}) }
+  static var never: SelectCase { SelectCase(operation: nil, chosen: {}) }
 }
 
 /// Go's `select`: waits until one of the cases can proceed and runs it; among several

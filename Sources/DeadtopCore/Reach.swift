@@ -16,7 +16,13 @@
 struct Reach {
   let snapshot: Snapshot
   let waiters: [ResourceID: [TaskID]]
-  private var cache: [ResourceID: (tasks: [TaskID], anyone: Bool, why: Guess.Why)] = [:]
+  private var cache: [CacheKey: (tasks: [TaskID], anyone: Bool, why: Guess.Why)] = [:]
+  /// A resource, and the operation its waiter is blocked in (a channel's users who can
+  /// release a receiver are not those who can release a sender).
+  private struct CacheKey: Hashable {
+    let resource: ResourceID
+    let operation: Wait.Case.Operation?
+  }
 
   // Facts by position in `snapshot.tasks`, so that lookups copy no TaskInfo.
   private let live: [Bool]
@@ -63,7 +69,7 @@ struct Reach {
         if channel.clockDriven || channel.closed { return false }
         if operation == .receive && channel.count > 0 { return false }
         if operation == .send && channel.count < channel.capacity { return false }
-        let reach = users(of: channel)
+        let reach = users(of: channel, releasing: operation)
         for partner in reach.tasks where partner != task { partners.append(partner) }
         anyone = anyone || reach.anyone
         guess.add(resource, reach.why)
@@ -117,11 +123,15 @@ struct Reach {
     }
   }
 
-  /// The tasks that may still use `resource`, whether any task might, and why.
-  mutating func users(of resource: ResourceInfo, countsReferences: Bool = true) -> (
-    tasks: [TaskID], anyone: Bool, why: Guess.Why
-  ) {
-    if let known = cache[resource.id] { return known }
+  /// The tasks that may still use `resource`, whether any task might, and why. For a
+  /// task blocked in `operation` on a channel, only those that can do the other one: a
+  /// user that has only received through a receive-only view can never release a
+  /// receiver, nor one that has only used a send-only view a sender.
+  mutating func users(
+    of resource: ResourceInfo, releasing operation: Wait.Case.Operation? = nil, countsReferences: Bool = true
+  ) -> (tasks: [TaskID], anyone: Bool, why: Guess.Why) {
+    let key = CacheKey(resource: resource.id, operation: operation)
+    if let known = cache[key] { return known }
     let blocked = waiters[resource.id] ?? []
     var result: (tasks: [TaskID], anyone: Bool, why: Guess.Why)
     // Each blocked task holds at least one reference; the runtime's own are subtracted.
@@ -137,18 +147,39 @@ struct Reach {
     } else if let reach = mayHold(resource) {
       let holders = reach.holders
       let unaccounted = resource.references.map { $0 > holders.count + reach.capturers.count } ?? true
+      let releasers = Self.releasers(among: holders, of: resource, releasing: operation)
       if resource.unlistedUsers || (countsReferences && unaccounted) {
-        result = (holders, true, .mayBeHeldByOthers)
-      } else if holders.allSatisfy({ blocked.contains($0) }) {
-        result = (holders, false, .usedOnlyByStuckTasks)
+        result = (releasers, true, .mayBeHeldByOthers)
+      } else if releasers.allSatisfy({ blocked.contains($0) }) {
+        let oneWay = holders.contains { !releasers.contains($0) && !blocked.contains($0) }
+        result = (
+          releasers, false, oneWay ? .othersUseItTheSameWay(operation ?? .receive) : .usedOnlyByStuckTasks
+        )
       } else {
-        result = (holders, false, .reachableOnlyByUsers)
+        result = (releasers, false, .reachableOnlyByUsers)
       }
     } else {
       result = ([], true, .spawnedByManyTasks)
     }
-    cache[resource.id] = result
+    cache[key] = result
     return result
+  }
+
+  /// The tasks among `holders` that can do the opposite of `operation` on the channel:
+  /// every one that is not a user (a task spawned since it was made may hold the channel
+  /// itself), and users by the views they used. Those that have sent or closed come first:
+  /// they are the likeliest to again.
+  static func releasers(
+    among holders: [TaskID], of resource: ResourceInfo, releasing operation: Wait.Case.Operation?
+  ) -> [TaskID] {
+    guard let operation, resource.kind == .channel, !resource.uses.isEmpty else { return holders }
+    let needed: ChannelUse = operation == .receive ? .maySend : .mayReceive
+    let able = holders.filter { task in
+      !resource.users.contains(task) || resource.use(by: task).contains(needed)
+    }
+    guard operation == .receive else { return able }
+    return able.filter { resource.use(by: $0).contains(.hasSent) }
+      + able.filter { !resource.use(by: $0).contains(.hasSent) }
   }
 
   /// Whether every reference to `resource` is counted once per holder: true for one
@@ -199,6 +230,9 @@ public struct Guess: Sendable, Equatable {
     case usedOnlyByStuckTasks
     /// Only the tasks that used it (and their children) can reach it.
     case reachableOnlyByUsers
+    /// The other tasks that can still reach the channel use it only the way the waiter
+    /// does (receive-only views for a blocked receive, send-only for a send).
+    case othersUseItTheSameWay(Wait.Case.Operation)
   }
   /// Per resource, why; in the order of the wait's cases.
   public var reasons: [(resource: ResourceID, why: Why)] = []
@@ -246,6 +280,12 @@ public struct Guess: Sendable, Equatable {
         sentence =
           "no task that can still reach \(label) is running: it was used only by tasks now blocked or ended"
       case .reachableOnlyByUsers: sentence = "\(label) can only be reached by the tasks that have used it"
+      case .othersUseItTheSameWay(.receive):
+        sentence =
+          "the other tasks that can reach \(label) hold it receive-only: none of them can ever send on it or close it"
+      case .othersUseItTheSameWay(.send):
+        sentence =
+          "the other tasks that can reach \(label) hold it send-only: none of them can ever receive from it"
       }
       if !sentences.contains(sentence) { sentences.append(sentence) }
     }

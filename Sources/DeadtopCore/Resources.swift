@@ -46,6 +46,9 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
   /// The tasks that have used it; with `listsMembers`, exactly the tasks that hold it
   /// (a semaphore) or that it waits for (a WaitGroup whose work was started with `go`).
   public var users: [TaskID] = []
+  /// For a channel, how each of `users` has used it (same order); empty when the source
+  /// does not say (then each may both send and receive).
+  public var uses: [ChannelUse] = []
   public var listsMembers = false
   /// More users than the runtime could list.
   public var unlistedUsers = false
@@ -70,6 +73,27 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
     self.users = users
     self.listsMembers = listsMembers
     self.references = references
+  }
+}
+
+/// How a task has used a channel: through views that can receive or send (Go's `<-chan`
+/// and `chan<-`; the channel itself can do both), and whether it has sent or closed.
+public struct ChannelUse: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+  public static let mayReceive = ChannelUse(rawValue: 1)
+  public static let maySend = ChannelUse(rawValue: 2)
+  public static let hasSent = ChannelUse(rawValue: 4)
+  /// The channel itself: either way.
+  public static let bothWays: ChannelUse = [.mayReceive, .maySend]
+}
+
+extension ResourceInfo {
+  /// How `task` has used this channel; both ways when not known.
+  public func use(by task: TaskID) -> ChannelUse {
+    guard !uses.isEmpty, let index = users.firstIndex(of: task), index < uses.count else { return .bothWays }
+    return uses[index]
   }
 }
 

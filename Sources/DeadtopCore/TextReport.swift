@@ -274,7 +274,15 @@ public enum TextReport {
         tasks(holders.lazy.map(\.task))
       } else if !resource.users.isEmpty {
         out += resource.listsMembers ? ", members " : ", used by "
-        tasks(resource.users)
+        for (index, user) in resource.users.enumerated() {
+          if index > 0 { out += ", " }
+          snapshot.write(taskLabel: user, to: out)
+          switch resource.uses.isEmpty ? .bothWays : resource.use(by: user).subtracting(.hasSent) {
+          case .mayReceive: out += " (receive-only)"
+          case .maySend: out += " (send-only)"
+          default: break
+          }
+        }
       }
     } else if holders.isEmpty {
       out += ": free"

@@ -209,6 +209,10 @@ public enum JSONReport {
     public var closed: Bool?
     /// Tasks that have used it (or, with `members`, that hold it or that it waits for).
     public var users: [UInt64]?
+    /// Channels (version 3): the users that have used it only through a receive-only or
+    /// a send-only view. Absent when none has, or the source does not say.
+    public var receiveOnlyUsers: [UInt64]?
+    public var sendOnlyUsers: [UInt64]?
     public var members: Bool?
     /// Strong references from outside the runtime, as the sampler last counted them.
     public var references: Int?
@@ -278,6 +282,8 @@ public enum JSONReport {
           count: resource.kind.isSynchronizer || resource.kind == .atomic ? resource.count : nil,
           closed: resource.kind == .channel ? resource.closed : nil,
           users: resource.kind.isSynchronizer ? resource.users : nil,
+          receiveOnlyUsers: Self.users(of: resource, onlyUsing: .mayReceive),
+          sendOnlyUsers: Self.users(of: resource, onlyUsing: .maySend),
           members: resource.kind.isSynchronizer ? resource.listsMembers : nil,
           references: resource.references)
       },
@@ -290,6 +296,12 @@ public enum JSONReport {
     document(analysis, longWaitSeconds: longWaitSeconds).write(to: &json)
     json.raw("\n")
     return json.text.string
+  }
+
+  /// The users of a channel that have used it one way only; nil when there are none.
+  static func users(of resource: ResourceInfo, onlyUsing way: ChannelUse) -> [UInt64]? {
+    let oneWay = resource.users.filter { resource.use(by: $0).subtracting(.hasSent) == way }
+    return resource.uses.isEmpty || oneWay.isEmpty ? nil : oneWay
   }
 
   static func entry(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> DeadlockEntry {

@@ -173,9 +173,21 @@ public final class SegmentDecoder {
     guard slot.id != 0, let kind = Self.resourceKind(slot.kind) else { return nil }
     let flags = Int(slot.flags)
     let userCount = min(Int(slot.user_count), Int(DT_MAX_USERS))
-    let users = withUnsafeBytes(of: slot.users) { bytes in
+    let entries = withUnsafeBytes(of: slot.users) { bytes in
       (0..<userCount).map { bytes.load(fromByteOffset: $0 * 8, as: UInt64.self) }
     }
+    let users = entries.map { $0 & DT_USER_TASK_MASK }
+    // A channel's entries say how each user used it (version 3); none of the bits set
+    // (version 2) says nothing.
+    let uses: [ChannelUse] =
+      kind == .channel && entries.contains(where: { $0 & ~DT_USER_TASK_MASK != 0 })
+      ? entries.map { entry in
+        var use: ChannelUse = []
+        if entry & DT_USER_MAY_RECEIVE != 0 { use.insert(.mayReceive) }
+        if entry & DT_USER_MAY_SEND != 0 { use.insert(.maySend) }
+        if entry & DT_USER_SENT != 0 { use.insert(.hasSent) }
+        return use
+      } : []
     // The sampler stores `references` outside the seqlock: the copy may be a moment old,
     // which errs high or low by one sample, never past what was measured.
     let measured =
@@ -193,6 +205,7 @@ public final class SegmentDecoder {
       listsMembers: flags & DT_RESOURCE_MEMBERS != 0,
       references: measured ? Int(clamping: slot.references) : nil)
     resource.unlistedUsers = flags & DT_RESOURCE_USERS_OVERFLOW != 0
+    resource.uses = uses
     resource.createdAtNanoseconds = slot.created_ns
     return resource
   }

@@ -50,6 +50,46 @@ private func receive(_ channel: ResourceID) -> Wait.Case { Wait.Case(resource: c
     #expect(TextReport.render(analysis).contains("select {} (forever)"))
   }
 
+  // MARK: Directions
+
+  /// Task 1 made a channel and ended; worker-a (2) is blocked on it in `operation`,
+  /// worker-b (3) runs; `uses` says how each used it (nil: the source does not say).
+  func workers(blockedIn operation: Wait.Kind, uses: [ChannelUse]?) -> Analysis {
+    var process = SnapshotBuilder()
+    let channel = process.synchronizer(100, .channel, "jobs", users: [1, 2, 3], references: 2)
+    process.ended(1, "producer")
+    process.blocked(2, "worker-a", on: operation, .resource(channel))
+    process.running(3, "worker-b")
+    var snapshot = process.snapshot
+    snapshot.resources[0].uses = uses ?? []
+    return Analysis(snapshot)
+  }
+
+  /// Workers handed `jobs` receive-only: when the producer has gone without closing it,
+  /// a worker blocked on it is stuck, although another worker that also received from it
+  /// still runs.
+  @Test func aReceiverOthersHoldOnlyReceiveOnlyIsStuckForever() throws {
+    let analysis = workers(blockedIn: .receive, uses: [[.bothWays, .hasSent], .mayReceive, .mayReceive])
+    let finding = try #require(analysis.deadlocks.first)
+    #expect(finding.kind == .stuckForever && finding.otherMembers == [2])
+    #expect(finding.reason.contains("hold it receive-only"))
+    // The same process, with no word of how the workers used it: worker-b may send.
+    #expect(workers(blockedIn: .receive, uses: nil).deadlocks.isEmpty)
+  }
+
+  @Test func aWorkerThatHoldsTheChannelItselfMayStillSend() {
+    let analysis = workers(blockedIn: .receive, uses: [[.bothWays, .hasSent], .mayReceive, .bothWays])
+    #expect(analysis.deadlocks.isEmpty)
+    #expect(analysis.requirements[2]?.tasks == [3])
+  }
+
+  @Test func aSenderOthersHoldOnlySendOnlyIsStuckForever() throws {
+    let analysis = workers(blockedIn: .send, uses: [.bothWays, [.maySend, .hasSent], [.maySend, .hasSent]])
+    let finding = try #require(analysis.deadlocks.first)
+    #expect(finding.otherMembers == [2])
+    #expect(finding.reason.contains("hold it send-only"))
+  }
+
   @Test func aLoneSenderIsAGlobalCertainDeadlock() {
     var process = SnapshotBuilder()
     let done = process.synchronizer(100, .channel, "done", users: [1], references: 1)

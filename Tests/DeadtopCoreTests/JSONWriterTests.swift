@@ -13,7 +13,7 @@ import Testing
     let a = process.mutex(100, "quote \" backslash \\ slash / tab \t newline \n bell \u{7} é → 🔒")
     let b = process.rwMutex(101, "config")
     let feed = process.synchronizer(
-      102, .channel, "feed", capacity: 4, count: 2, closed: true, users: [1, 4])
+      102, .channel, "feed", capacity: 4, count: 2, closed: true, users: [1, 4, 7])
     let group = process.synchronizer(103, .waitGroup, "group", count: 1, users: [4], listsMembers: true)
     process.blocked(1, "pay-alice-bob", on: .mutex, .resource(b), holds: [holding(a)])
     process.blocked(2, "pay-bob-alice", on: .writeLock, .resource(a), holds: [holding(b, .shared)])
@@ -35,6 +35,8 @@ import Testing
     snapshot.tasks[0].unlistedHolds = 2
     snapshot.warnings = ["a warning with \"quotes\""]
     snapshot.hiddenFacts = ["thread 9's futex word could not be read"]
+    let feedPosition = snapshot.resources.firstIndex { $0.id == feed }!
+    snapshot.resources[feedPosition].uses = [.bothWays, .mayReceive, [.maySend, .hasSent]]
     return Analysis(snapshot)
   }
 
@@ -72,6 +74,17 @@ import Testing
       // And it is a document a reader decodes.
       _ = try JSONDecoder().decode(JSONReport.Document.self, from: Data(written.utf8))
     }
+  }
+
+  @Test func aChannelsOneWayUsersAreListed() throws {
+    let document = JSONReport.document(everything(), longWaitSeconds: 10)
+    let feed = try #require(document.resources.first { $0.name == "feed" })
+    #expect(feed.receiveOnlyUsers == [4])
+    #expect(feed.sendOnlyUsers == [7])
+    #expect(
+      TextReport.render(everything()).contains(
+        "used by task 1 \"pay-alice-bob\", task 4 \"selector\" (receive-only), task 7 \"worker\" (send-only)")
+    )
   }
 
   @Test func numbersAreWrittenAsFoundationWritesThem() throws {

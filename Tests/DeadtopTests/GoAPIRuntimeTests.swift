@@ -235,3 +235,55 @@ import Testing
     table.unlock()
   }
 }
+
+/// Go's channel directions: a task that has only used a receive-only view cannot release
+/// a blocked receiver, nor a send-only one a blocked sender.
+@Suite struct ChannelDirectionRuntimeTests: WatchesOwnSegment {
+  let reader: SegmentSource
+
+  init() throws { reader = try openOwnSegment() }
+
+  @Test func eachUserIsPublishedWithTheViewsItUsed() throws {
+    let jobs = Channel<Int>(capacity: 4, name: "directed-jobs")
+    jobs.sendOnly.send(1)
+    let consumer = spawn("directed-consumer") { _ = jobs.receiveOnly.receive() }
+    consumer.join()
+    let producer = spawn("directed-producer") { jobs.sendOnly.send(2) }
+    producer.join()
+    let shown = try #require(try reader.snapshot().resource(jobs.id))
+    #expect(shown.use(by: consumer.id) == .mayReceive)
+    #expect(shown.use(by: producer.id) == [.maySend, .hasSent])
+    let me = try #require(shown.users.first)
+    #expect(shown.use(by: me) == [.bothWays, .hasSent])
+  }
+
+  @Test func aWorkerLeftWithOnlyReceiveOnlyPeersIsStuckForever() throws {
+    let started = Channel<Void>(capacity: 2, name: "workers-started")
+    let release = Channel<Void>(name: "release-busy-worker")
+    var stuckID: UInt64 = 0
+    var busyID: UInt64 = 0
+    let ids = Channel<(UInt64, UInt64)>(capacity: 1, name: "worker-ids")
+    // The producer makes the jobs channel, hands the workers receive-only views, sends
+    // one job and returns without closing it.
+    let producer = spawn("directed-producer-2") {
+      let jobs = Channel<Int>(capacity: 1, name: "leaked-jobs")
+      let view = jobs.receiveOnly
+      let busy = spawn("busy-worker") {
+        _ = view.receive()
+        started.send(())
+        _ = release.receive()  // elsewhere, and able to go on
+      }
+      jobs.send(1)
+      _ = started.receive()
+      let stuck = spawn("stuck-worker") { _ = view.receive() }
+      ids.send((stuck.id, busy.id))
+    }
+    producer.join()
+    (stuckID, busyID) = ids.receive()!
+    let analysis = try eventually("the worker is stuck forever") { $0.deadlocked.contains(stuckID) }
+    let finding = try #require(analysis.deadlocks.first { $0.otherMembers.contains(stuckID) })
+    #expect(finding.kind == .stuckForever)
+    #expect(!analysis.deadlocked.contains(busyID))
+    release.send(())
+  }
+}

@@ -61,6 +61,16 @@ enum {
 /* A select case (version 2). */
 enum { DT_CASE_SEND = 1, DT_CASE_RECEIVE = 2 };
 
+/* Version 3: a channel's users[] entries carry, in their top bits, how the task has used
+ * it: through a view that can receive (the channel itself, or a receive-only view), one
+ * that can send or close (the channel, or a send-only view), and whether it has sent on
+ * it or closed it. An entry without these bits (version 2) says nothing of them. */
+/* Plain literals, so that Swift imports them as constants. */
+#define DT_USER_MAY_RECEIVE 0x2000000000000000ull /* bit 61 */
+#define DT_USER_MAY_SEND 0x4000000000000000ull    /* bit 62 */
+#define DT_USER_SENT 0x8000000000000000ull        /* bit 63 */
+#define DT_USER_TASK_MASK 0x1fffffffffffffffull
+
 /* Resource kinds. */
 enum {
   DT_RESOURCE_FREE = 0,
