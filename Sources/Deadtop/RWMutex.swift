@@ -46,6 +46,7 @@ public final class RWMutex: @unchecked Sendable {
     let task = currentTask()
     let site = runtime.site(file, line, function)
     runtime.noteLockOrder(task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_SHARED))
+    runtime.noteReadLock(task, resource: registration.id, lockClass: registration.lockClass, site: site)
     state.lock()
     if writer == nil && waitingWriters == 0 {
       readers += 1
@@ -114,6 +115,7 @@ public final class RWMutex: @unchecked Sendable {
     let site = runtime.site(file, line, function)
     runtime.noteLockOrder(
       task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
+    runtime.noteWriteLock(task, lockClass: registration.lockClass, site: site)
     state.lock()
     let ticket = nextWriterTicket
     nextWriterTicket += 1
@@ -136,13 +138,15 @@ public final class RWMutex: @unchecked Sendable {
   ) -> Bool {
     let task = currentTask()
     let site = runtime.site(file, line, function)
-    return state.withLock {
+    let acquired = state.withLock {
       guard writer == nil && readers == 0 && waitingWriters == 0 else { return false }
       nextWriterTicket += 1
       dt_task_push_hold(task, registration.id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
       writer = task
       return true
     }
+    if acquired { runtime.noteWriteLock(task, lockClass: registration.lockClass, site: site) }
+    return acquired
   }
 
   public func unlock(

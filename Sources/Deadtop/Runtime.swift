@@ -330,6 +330,38 @@ extension Runtime {
     }
   }
 
+  /// Marks `lockClass` (an RWMutex's) as write-locked somewhere, once: an edge from the
+  /// class to itself, exclusive both ways. A class write-locked only while nothing else
+  /// is held records no order, yet a cycle through it is real.
+  func noteWriteLock(_ task: UnsafeMutablePointer<dt_task_slot>, lockClass: UInt32, site: UInt32) {
+    guard tracksLockOrder.load(ordering: .relaxed) else { return }
+    let mode = UInt32(DT_HOLD_EXCLUSIVE)
+    let key = dt_edge_key(lockClass, lockClass, mode, mode)
+    if dt_edge_set_contains(edgeSet, edgeSetMask, key) != 0 { return }
+    let held = dt_hold(resource: 0, site: site, mode: mode, lock_class: lockClass, reserved: 0)
+    publishEdge(key: key, from: held, to: lockClass, site: site, mode: mode, task: task.pointee.id)
+  }
+
+  /// Before a read lock: if the task already holds a read lock of this very RWMutex, the
+  /// read-write-read deadlock can happen (a writer that queues between the two locks
+  /// waits for the first and blocks the second). Recorded once per class, as an edge from
+  /// the class to itself, shared both ways, with both sites.
+  func noteReadLock(
+    _ task: UnsafeMutablePointer<dt_task_slot>, resource: UInt64, lockClass: UInt32, site: UInt32
+  ) {
+    guard task.pointee.held_count != 0, tracksLockOrder.load(ordering: .relaxed) else { return }
+    let mode = UInt32(DT_HOLD_SHARED)
+    let key = dt_edge_key(lockClass, lockClass, mode, mode)
+    if dt_edge_set_contains(edgeSet, edgeSetMask, key) != 0 { return }
+    let count = min(Int(task.pointee.held_count), Int(DT_MAX_HELD))
+    let earlier: dt_hold? = withUnsafeBytes(of: &task.pointee.held) { bytes in
+      (0..<count).lazy.map { bytes.load(fromByteOffset: $0 * MemoryLayout<dt_hold>.stride, as: dt_hold.self) }
+        .first { $0.resource == resource && $0.mode == mode }
+    }
+    guard let earlier else { return }
+    publishEdge(key: key, from: earlier, to: lockClass, site: site, mode: mode, task: task.pointee.id)
+  }
+
   private func publishEdge(
     key: UInt64, from held: dt_hold, to lockClass: UInt32, site: UInt32, mode: UInt32, task: UInt64
   ) {

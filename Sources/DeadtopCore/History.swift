@@ -29,6 +29,10 @@ public struct LockClass: Sendable, Hashable {
 }
 
 /// Some task acquired `to` while holding `from`.
+/// An order in which some task took two lock classes. Two kinds of edge from a class to
+/// itself are facts, not orders (the runtime never records nesting within one class):
+/// exclusive both ways, the class is write-locked somewhere; shared both ways, a task
+/// took a read lock of one RWMutex while holding a read lock of that same one.
 public struct LockOrderEdge: Sendable, Equatable {
   public var from: LockClass
   public var to: LockClass
@@ -53,6 +57,15 @@ public struct LockOrderEdge: Sendable, Equatable {
     self.toMode = toMode
     self.task = task
   }
+}
+
+extension LockOrderEdge {
+  /// An edge from a class to itself: a fact about the class, not an order.
+  public var isFact: Bool { from.key == to.key }
+  /// The class is write-locked somewhere.
+  public var marksWriteLocked: Bool { isFact && fromMode == .exclusive && toMode == .exclusive }
+  /// A task re-took a read lock of one RWMutex while holding it (`fromSite`, then `toSite`).
+  public var isRecursiveRead: Bool { isFact && fromMode == .shared && toMode == .shared }
 }
 
 /// One interval of the runtime's scheduler trace (Go's GODEBUG=schedtrace).

@@ -1,6 +1,14 @@
 /// Lock-order prediction (lockdep's idea): a cycle in the graph of lock classes, built
 /// from every "took B while holding A", is a deadlock that can happen even if it never has.
 public struct PotentialDeadlock: Sendable, Equatable {
+  public enum Kind: String, Sendable {
+    /// Two or more classes taken in orders that form a cycle.
+    case lockOrder = "lock-order"
+    /// A read lock re-taken on one RWMutex while held, whose class some task write-locks:
+    /// a writer that queues between the two read locks deadlocks with the reader.
+    case readWriteRead = "read-write-read"
+  }
+  public var kind: Kind = .lockOrder
   /// The classes around the cycle, in order.
   public var classes: [LockClass]
   /// For each class, the order that leads from it to the next.
@@ -25,7 +33,13 @@ public enum LockOrder {
     var successors: [[Int]] = []
     var edgeBetween: [Int: [Int: LockOrderEdge]] = [:]
     var writeLocked = Set<Int>()
+    var recursiveReads: [LockOrderEdge] = []
     for edge in edges {
+      if edge.isFact {
+        if edge.marksWriteLocked { writeLocked.insert(node(edge.from)) }
+        if edge.isRecursiveRead { recursiveReads.append(edge) }
+        continue
+      }
       let from = node(edge.from)
       let to = node(edge.to)
       while successors.count < classes.count { successors.append([]) }
@@ -54,6 +68,11 @@ public enum LockOrder {
       }
       if onlyRead { continue }
       found.append(PotentialDeadlock(classes: cycle.map { classes[$0] }, edges: cycleEdges))
+    }
+    // A re-taken read lock needs a writer to deadlock: reported when its class is
+    // write-locked somewhere, in a run that has not deadlocked as well as one that has.
+    for edge in recursiveReads where writeLocked.contains(node(edge.from)) {
+      found.append(PotentialDeadlock(kind: .readWriteRead, classes: [edge.from], edges: [edge]))
     }
     return found
   }

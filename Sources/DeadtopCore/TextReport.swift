@@ -118,8 +118,20 @@ public enum TextReport {
 
   /// A lock-order cycle: both (or all) acquisition orders with their call sites.
   public static func describe(_ potential: PotentialDeadlock, number: Int) -> [String] {
-    let chain = (potential.classes + [potential.classes[0]]).map(\.label).joined(separator: " → ")
     let status = potential.happening.map { "it has happened: deadlock \($0)" } ?? "has not happened"
+    if potential.kind == .readWriteRead, let edge = potential.edges.first {
+      var line = "    task \(edge.task) read-locked \(edge.to.label) again"
+      if let site = edge.toSite { line += " at \(site.description)" }
+      line += " while holding a read lock of it"
+      if let site = edge.fromSite { line += " (taken at \(site.description))" }
+      return [
+        "Potential deadlock \(number) (read-write-read, \(status)): \(edge.from.label) is write-locked "
+          + "elsewhere, so a writer that queues between the two read locks waits for the first and blocks "
+          + "the second",
+        line,
+      ]
+    }
+    let chain = (potential.classes + [potential.classes[0]]).map(\.label).joined(separator: " → ")
     var out = ["Potential deadlock \(number) (lock order, \(status)): \(chain)"]
     for edge in potential.edges {
       var line = "    task \(edge.task) took \(edge.to.label)"

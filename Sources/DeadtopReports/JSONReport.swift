@@ -89,6 +89,9 @@ public enum JSONReport {
   }
 
   public struct PotentialEntry: Codable, Equatable, Sendable {
+    /// `lock-order` (a cycle of classes) or `read-write-read` (a read lock re-taken on
+    /// one RWMutex whose class is write-locked elsewhere).
+    public var kind: String
     /// Lock class labels around the cycle.
     public var locks: [String]
     public var orders: [OrderEntry]
@@ -245,7 +248,7 @@ public enum JSONReport {
       hangs: analysis.starvedPools.map { entry($0, in: analysis) },
       potentialDeadlocks: analysis.potentialDeadlocks.map { potential in
         PotentialEntry(
-          locks: potential.classes.map(\.label),
+          kind: potential.kind.rawValue, locks: potential.classes.map(\.label),
           orders: potential.edges.map { edge in
             OrderEntry(
               holding: edge.from.label, holdingSite: edge.fromSite.map(site), acquired: edge.to.label,

@@ -86,6 +86,7 @@ extension JSONReport.PotentialEntry: JSONWritable {
   func write(to json: inout JSONWriter) {
     json.beginObject()
     json.field("happening", ifPresent: happening)
+    json.field("kind", kind)
     json.field("locks", locks)
     json.field("orders", orders)
     json.endObject()

@@ -45,6 +45,9 @@ public final class SegmentDecoder {
 
   /// Copies every slot into a `Snapshot` taken at `now` (the monotonic clock).
   public func snapshot(now: UInt64 = dt_monotonic_ns()) -> Snapshot {
+    // Edges first: the names and sites an edge refers to are published before it, so
+    // the counts read after cover every edge counted here (edges are decoded once).
+    let edgesUsed = headerField(\.edges_used)
     refreshSites(used: headerField(\.sites_used))
     let stringsUsed = self.stringsUsed
     var counters = Counters()
@@ -68,7 +71,7 @@ public final class SegmentDecoder {
     counters.resourcesCreated = headerField(\.resources_created)
     counters.tasksDropped = headerField(\.tasks_dropped)
     counters.resourcesDropped = headerField(\.resources_dropped)
-    refreshEdges(used: headerField(\.edges_used), stringsUsed: stringsUsed)
+    refreshEdges(used: edgesUsed, stringsUsed: stringsUsed)
     var snapshot = Snapshot(
       process: ProcessSummary(
         pid: header.pid, name: processName, source: .runtime, abiVersion: header.abi_version,

@@ -94,4 +94,33 @@ import Testing
     #expect(text.contains("Long waits (at least 1.0s)"))
     #expect(text.contains("held by task 1 \"holder\", acquired at App/Bank.swift:7 in take()"))
   }
+
+  /// A class that some task write-locks with nothing else held records no order, yet a
+  /// cycle through it is real: the runtime marks the class, and the cycle is kept.
+  @Test func aCycleThroughAClassWriteLockedAloneIsReported() {
+    let readOnlyCycle = [
+      LockOrderEdge(from: table, to: a, fromMode: .shared, toMode: .exclusive, task: 2),
+      LockOrderEdge(from: a, to: table, fromMode: .exclusive, toMode: .shared, task: 3),
+    ]
+    #expect(LockOrder.potentialDeadlocks(readOnlyCycle).isEmpty)
+    let marked = readOnlyCycle + [LockOrderEdge(from: table, to: table, toSite: site(40), task: 4)]
+    let found = LockOrder.potentialDeadlocks(marked)
+    #expect(found.map(\.kind) == [.lockOrder])
+    #expect(found.first?.classes.count == 2)
+  }
+
+  @Test func aReadLockRetakenWhileHeldIsPredictedWhenTheClassIsWriteLocked() throws {
+    let retaken = LockOrderEdge(
+      from: table, to: table, fromSite: site(5), toSite: site(9), fromMode: .shared, toMode: .shared, task: 2)
+    #expect(LockOrder.potentialDeadlocks([retaken]).isEmpty)  // no writer: read locks never block
+    let found = LockOrder.potentialDeadlocks([retaken, LockOrderEdge(from: table, to: table, task: 3)])
+    let potential = try #require(found.first)
+    #expect(potential.kind == .readWriteRead)
+    let text = TextReport.describe(potential, number: 1)
+    #expect(text[0].hasPrefix("Potential deadlock 1 (read-write-read, has not happened): rwmutex \"table\""))
+    #expect(
+      text[1]
+        == "    task 2 read-locked rwmutex \"table\" again at App/Jobs.swift:9 in run() while holding a read lock of it "
+        + "(taken at App/Jobs.swift:5 in run())")
+  }
 }

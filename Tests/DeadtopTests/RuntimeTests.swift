@@ -236,6 +236,29 @@ final class Log: @unchecked Sendable {
     #expect(cycle != nil)
     #expect(cycle?.edges.count == 2)
   }
+
+  /// The read-write-read deadlock predicted in a run where it did not happen: a task
+  /// re-takes a read lock it holds while no writer waits, and another task write-locks
+  /// the RWMutex later, holding nothing else.
+  @Test func aRetakenReadLockIsPredictedOnceAWriterExists() throws {
+    let config = RWMutex(name: "rwr-config")
+    spawn("rwr-reader") {
+      config.readLock()
+      config.readLock()  // no writer waits now: it goes through
+      config.readUnlock()
+      config.readUnlock()
+    }.join()
+    func predicted() throws -> PotentialDeadlock? {
+      Analysis(try SegmentSource(pid: getpid()).snapshot()).potentialDeadlocks.first {
+        $0.kind == .readWriteRead && $0.classes.map(\.label) == ["rwmutex \"rwr-config\""]
+      }
+    }
+    #expect(try predicted() == nil)  // no task write-locks it yet
+    spawn("rwr-writer") { config.withLock {} }.join()
+    let potential = try #require(try predicted())
+    #expect(potential.edges.first?.fromSite?.file == "DeadtopTests/RuntimeTests.swift")
+    #expect(potential.edges.first?.toSite?.line == (potential.edges.first?.fromSite?.line ?? 0) + 1)
+  }
 }
 
 @Suite struct SamplerAndEventTests {

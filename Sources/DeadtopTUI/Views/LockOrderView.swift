@@ -26,8 +26,9 @@ enum LockOrderView {
       lines.append(ViewLine(""))
     }
     lines.append(ViewLine(""))
-    lines.append(ViewLine("Orders recorded (\(snapshot.lockOrder.count)): holding → then taking", .title))
-    for edge in snapshot.lockOrder {
+    let orders = snapshot.lockOrder.filter { !$0.isFact }
+    lines.append(ViewLine("Orders recorded (\(orders.count)): holding → then taking", .title))
+    for edge in orders {
       var line = "  \(edge.from.label) → \(edge.to.label)"
       if let site = edge.toSite { line += "   at \(site.file):\(site.line)" }
       lines.append(ViewLine(line, subject: .task(edge.task)))
