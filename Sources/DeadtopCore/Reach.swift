@@ -16,7 +16,11 @@
 struct Reach {
   let snapshot: Snapshot
   let waiters: [ResourceID: [TaskID]]
-  private var cache: [CacheKey: (tasks: [TaskID], anyone: Bool, why: Guess.Why)] = [:]
+  private var cache: [CacheKey: Users] = [:]
+  /// Who may still use a resource: the likeliest tasks, whether any task might, why, and
+  /// whether the facts prove that no task beyond `tasks` can (every reference accounted
+  /// for, on a resource tasks hold in their frames).
+  typealias Users = (tasks: [TaskID], anyone: Bool, why: Guess.Why, proven: Bool)
   /// A resource, and the operation its waiter is blocked in (a channel's users who can
   /// release a receiver are not those who can release a sender).
   private struct CacheKey: Hashable {
@@ -72,7 +76,7 @@ struct Reach {
         let reach = users(of: channel, releasing: operation)
         for partner in reach.tasks where partner != task { partners.append(partner) }
         anyone = anyone || reach.anyone
-        guess.add(resource, reach.why)
+        guess.add(resource, reach.why, proven: reach.proven)
         return true
       }
       if wait.kind == .select && wait.cases.isEmpty {
@@ -95,7 +99,7 @@ struct Reach {
       let reach = users(of: snapshot.resources[position])
       return Analysis.Requirement(
         mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task },
-        guess: Guess(id, reach.why))
+        guess: Guess(id, reach.why, proven: reach.proven))
     case .waitGroup:
       guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id),
         snapshot.resources[position].count > 0
@@ -107,7 +111,7 @@ struct Reach {
         return Analysis.Requirement(mode: .all, tasks: members.filter { $0 != task })
       }
       let reach = users(of: group)
-      var guess = Guess(id, reach.why)
+      var guess = Guess(id, reach.why, proven: reach.proven)
       guess.mayStillCallDone = true
       return Analysis.Requirement(
         mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task }, guess: guess)
@@ -129,11 +133,11 @@ struct Reach {
   /// receiver, nor one that has only used a send-only view a sender.
   mutating func users(
     of resource: ResourceInfo, releasing operation: Wait.Case.Operation? = nil, countsReferences: Bool = true
-  ) -> (tasks: [TaskID], anyone: Bool, why: Guess.Why) {
+  ) -> Users {
     let key = CacheKey(resource: resource.id, operation: operation)
     if let known = cache[key] { return known }
     let blocked = waiters[resource.id] ?? []
-    var result: (tasks: [TaskID], anyone: Bool, why: Guess.Why)
+    var result: Users
     // Each blocked task holds at least one reference; the runtime's own are subtracted.
     if countsReferences, let references = resource.references, Self.framesHoldAll(resource),
       references <= blocked.count
@@ -143,23 +147,26 @@ struct Reach {
       let mayLeave = blocked.filter { task in
         snapshot.position(of: task).map { snapshot.tasks[$0].wait?.kind == .select } ?? false
       }
-      result = (mayLeave, false, .onlyWaitersReferToIt(waiters: blocked.count, references: references))
+      // Proven: the count errs high only (a temporary copy in some frame), and each waiter
+      // holds at least one reference, so every reference there is is a waiter's own.
+      result = (mayLeave, false, .onlyWaitersReferToIt(waiters: blocked.count, references: references), true)
     } else if let reach = mayHold(resource) {
       let holders = reach.holders
       let unaccounted = resource.references.map { $0 > holders.count + reach.capturers.count } ?? true
       let releasers = Self.releasers(among: holders, of: resource, releasing: operation)
       if resource.unlistedUsers || (countsReferences && unaccounted) {
-        result = (releasers, true, .mayBeHeldByOthers)
+        result = (releasers, true, .mayBeHeldByOthers, false)
       } else if releasers.allSatisfy({ blocked.contains($0) }) {
         let oneWay = holders.contains { !releasers.contains($0) && !blocked.contains($0) }
-        result = (
-          releasers, false, oneWay ? .othersUseItTheSameWay(operation ?? .receive) : .usedOnlyByStuckTasks
-        )
+        let why: Guess.Why = oneWay ? .othersUseItTheSameWay(operation ?? .receive) : .usedOnlyByStuckTasks
+        // Not proven: a balanced count may pair a user that dropped the resource with a
+        // task that holds it through an object and has never used it.
+        result = (releasers, false, why, false)
       } else {
-        result = (releasers, false, .reachableOnlyByUsers)
+        result = (releasers, false, .reachableOnlyByUsers, false)
       }
     } else {
-      result = ([], true, .spawnedByManyTasks)
+      result = ([], true, .spawnedByManyTasks, false)
     }
     cache[key] = result
     return result
@@ -242,19 +249,30 @@ public struct Guess: Sendable, Equatable {
   /// returns, whatever any task does.
   public var hasNoCases = false
 
-  /// Whether the facts prove the wait can never end.
-  public var isCertain: Bool { hasNoCases }
+  /// The resources whose reasons the facts prove (every reference accounted for).
+  public var proven: Set<ResourceID> = []
+
+  /// Whether the facts prove the wait can never end: a select with no case that can
+  /// fire, or every resource it waits on proven out of every running task's reach.
+  public var isCertain: Bool {
+    hasNoCases
+      || (!reasons.isEmpty && !mayStillCallDone && reasons.allSatisfy { proven.contains($0.resource) })
+  }
 
   init() {}
 
-  init(_ resource: ResourceID, _ why: Why) { reasons = [(resource, why)] }
+  init(_ resource: ResourceID, _ why: Why, proven: Bool = false) {
+    reasons = [(resource, why)]
+    if proven { self.proven = [resource] }
+  }
 
-  mutating func add(_ resource: ResourceID, _ why: Why) {
+  mutating func add(_ resource: ResourceID, _ why: Why, proven isProven: Bool = false) {
     if !reasons.contains(where: { $0.resource == resource }) { reasons.append((resource, why)) }
+    if isProven { proven.insert(resource) }
   }
 
   public static func == (a: Guess, b: Guess) -> Bool {
-    a.mayStillCallDone == b.mayStillCallDone && a.hasNoCases == b.hasNoCases
+    a.mayStillCallDone == b.mayStillCallDone && a.hasNoCases == b.hasNoCases && a.proven == b.proven
       && a.reasons.elementsEqual(b.reasons) { $0 == $1 }
   }
 

@@ -147,13 +147,13 @@ import Testing
   @Test func textExplainsAStuckForeverFinding() {
     let text = TextReport.render(leakedChild())
     #expect(text.contains("1 of 2 live tasks stuck; the others run on (a partial deadlock)"))
-    #expect(text.contains("Deadlock 1: stuck forever (likely)"))
+    #expect(text.contains("Deadlock 1: stuck forever (certain)"))
     #expect(
       text.contains(
         "task 2 \"child\" waits to send on channel \"answer\" for 2.0s, at App/Bank.swift:2 in run()"))
     #expect(
       text.contains(
-        "why likely: nothing but the task blocked on channel \"answer\" still refers to it (1 reference, all its own)"
+        "why certain: nothing but the task blocked on channel \"answer\" still refers to it (1 reference, all its own)"
       ))
     #expect(
       text.contains(
@@ -167,7 +167,7 @@ import Testing
     let finding = try #require(document.deadlocks.first)
     #expect(finding.kind == "stuck-forever")
     #expect(finding.scope == "partial")
-    #expect(finding.certainty == "likely")
+    #expect(finding.certainty == "certain")
     #expect(finding.reason?.hasPrefix("nothing but the task blocked on channel \"answer\"") == true)
     #expect(finding.tasks == ["child"])
     let channel = try #require(document.resources.first)

@@ -20,7 +20,7 @@ let channelDemoFindings = [
   Finding(
     name: "unbuffered-send", kind: "stuck-forever", certainty: "certain", scope: "global", names: "main"),
   Finding(
-    name: "range-unclosed", kind: "stuck-forever", certainty: "likely", scope: "partial", names: "consumer"),
+    name: "range-unclosed", kind: "stuck-forever", certainty: "certain", scope: "partial", names: "consumer"),
   Finding(
     name: "waitgroup-missing-done", kind: "stuck-forever", certainty: "certain", scope: "global",
     names: "main"),
@@ -29,7 +29,7 @@ let channelDemoFindings = [
     name: "cond-never-signalled", kind: "stuck-forever", certainty: "likely", scope: "partial",
     names: "consumer"),
   Finding(
-    name: "leaked-child", kind: "stuck-forever", certainty: "likely", scope: "partial", names: "lookup"),
+    name: "leaked-child", kind: "stuck-forever", certainty: "certain", scope: "partial", names: "lookup"),
   Finding(name: "select-default", kind: "cycle", certainty: "certain", scope: "global", names: "poller"),
   Finding(
     name: "select-timeout", kind: "stuck-forever", certainty: "certain", scope: "global", names: "main"),
