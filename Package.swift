@@ -22,6 +22,8 @@ let package = Package(
     .executable(name: "deadtop", targets: ["DeadtopCLI"]),
     // The demo scenarios, standalone, for attaching from another terminal.
     .executable(name: "deadtop-demo", targets: ["DeadtopDemoRunner"]),
+    // Real blocking bugs ported from their public reports, each with its fixed twin.
+    .executable(name: "deadtop-corpus", targets: ["DeadtopCorpusRunner"]),
     // Demos without the runtime, read through /proc: Swift (Dispatch, NSLock, Task) and C.
     .executable(name: "deadtop-plain-demo", targets: ["DeadtopPlainDemos"]),
     .executable(name: "deadtop-plain-c-demo", targets: ["DeadtopPlainCDemos"]),
@@ -65,6 +67,10 @@ let package = Package(
     .target(name: "DemoScenarios", dependencies: ["Deadtop"], path: "demo/Scenarios"),
     .executableTarget(
       name: "DeadtopDemoRunner", dependencies: ["DemoScenarios"], path: "demo/Runner"),
+    // The bug corpus (scenarios in the demos' form) and its runner.
+    .target(name: "BugCorpus", dependencies: ["Deadtop", "DemoScenarios"], path: "corpus/Bugs"),
+    .executableTarget(
+      name: "DeadtopCorpusRunner", dependencies: ["BugCorpus", "DemoScenarios"], path: "corpus/Runner"),
     // They depend on nothing of deadtop; deadtop depends on them only so that building it
     // builds them (an executable is built, never linked, as a dependency).
     .executableTarget(name: "DeadtopPlainDemos", path: "demo/Plain"),
@@ -102,7 +108,7 @@ let package = Package(
     .testTarget(name: "DeadtopExporterTests", dependencies: ["DeadtopExporter", "DeadtopCore"]),
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports", "DeadtopExporter"]),
+      dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports", "DeadtopExporter", "BugCorpus"]),
   ],
   swiftLanguageModes: [.v6]
 )

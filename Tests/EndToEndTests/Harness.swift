@@ -19,6 +19,7 @@ enum Binaries {
 
   static var deadtop: URL { directory.appendingPathComponent("deadtop") }
   static var demo: URL { directory.appendingPathComponent("deadtop-demo") }
+  static var corpus: URL { directory.appendingPathComponent("deadtop-corpus") }
 }
 
 struct Outcome {
@@ -54,9 +55,12 @@ final class DemoProcess {
   private(set) var printed = ""
   private(set) var pid: Int32 = 0
 
-  init(_ scenario: String, _ flags: [String] = [], environment: [String: String] = [:]) throws {
+  init(
+    _ scenario: String, _ flags: [String] = [], environment: [String: String] = [:],
+    runner: URL = Binaries.demo
+  ) throws {
     process = try Subprocess(
-      executable: Binaries.demo.path, arguments: [scenario] + flags,
+      executable: runner.path, arguments: [scenario] + flags,
       environment: environment.isEmpty ? nil : environment, output: .pipe, errors: .discard)
     try waitFor("attach from another terminal")
     let line = printed.split(separator: "\n").first { $0.contains("deadtop --attach") }

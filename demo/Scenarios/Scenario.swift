@@ -18,7 +18,23 @@ public struct Scenario: Sendable {
   public let endsInFatalError: Bool
   /// The deadlocking variant does not deadlock this time: only lock order predicts it.
   public var onlyPredicted = false
+  /// For a bug of the corpus: the public report or fix it was ported from.
+  public var source: String?
   let body: @Sendable (_ fixed: Bool) -> Void
+
+  public init(
+    name: String, summary: String, story: String, fix: String, endsInFatalError: Bool = false,
+    onlyPredicted: Bool = false, source: String? = nil, body: @escaping @Sendable (_ fixed: Bool) -> Void
+  ) {
+    self.name = name
+    self.summary = summary
+    self.story = story
+    self.fix = fix
+    self.endsInFatalError = endsInFatalError
+    self.onlyPredicted = onlyPredicted
+    self.source = source
+    self.body = body
+  }
 
   /// Runs the scenario on the calling thread. The deadlocking variant never returns.
   public func run(fixed: Bool) { body(fixed) }
@@ -53,7 +69,7 @@ final class Rendezvous: Sendable {
   }
 }
 
-func pause(milliseconds: Int) { usleep(useconds_t(milliseconds * 1000)) }
+public func pause(milliseconds: Int) { usleep(useconds_t(milliseconds * 1000)) }
 
 /// Shared state of a demo, protected by the demo's own Deadtop lock.
 final class Guarded<Value>: @unchecked Sendable {

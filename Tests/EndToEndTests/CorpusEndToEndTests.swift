@@ -1,0 +1,45 @@
+import BugCorpus
+import DeadtopReports
+import Foundation
+import Testing
+
+/// The corpus of real blocking bugs (`corpus/`), run as a user would: each bug's process
+/// started, deadtop attached. Every bug must be found with its kind and task; every
+/// fixed twin must be reported clean.
+@Suite(.serialized) struct CorpusEndToEndTests {
+  static let names = Corpus.all.map(\.name)
+
+  @Test func everyBugHasItsSourceAndExpectation() {
+    for bug in Corpus.all {
+      #expect(bug.source?.hasPrefix("https://github.com/") == true, "\(bug.name)")
+      #expect(Corpus.expected[bug.name] != nil, "\(bug.name)")
+    }
+  }
+
+  @Test(arguments: names)
+  func theBugIsFound(_ name: String) throws {
+    let expected = try #require(Corpus.expected[name])
+    let bug = try DemoProcess(name, ["--stay"], runner: Binaries.corpus)
+    let outcome = try bug.attachUntil { outcome in
+      (try? report(outcome))?.deadlocks.contains {
+        $0.kind == expected.kind && $0.tasks.contains(expected.task)
+      }
+        == true
+    }
+    let document = try report(outcome)
+    let finding = try #require(
+      document.deadlocks.first { $0.tasks.contains(expected.task) }, "\(outcome.output)")
+    #expect(finding.kind == expected.kind)
+    #expect(outcome.status == 3)
+  }
+
+  @Test(arguments: names)
+  func theFixedTwinIsClean(_ name: String) throws {
+    let twin = try DemoProcess(name, ["--fixed", "--stay"], runner: Binaries.corpus)
+    try twin.waitFor("scenario finished")
+    let outcome = try deadtop("--attach", "\(twin.pid)", "--once", "--json")
+    let document = try report(outcome)
+    #expect(document.deadlocks.isEmpty, "\(outcome.output)")
+    #expect(outcome.status == 0)
+  }
+}

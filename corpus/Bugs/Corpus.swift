@@ -1,0 +1,25 @@
+import DemoScenarios
+
+/// Real blocking bugs, ported to the runtime from their public reports and fixes, each
+/// with its fixed twin: the end-to-end tests check that deadtop finds every bug and
+/// reports nothing on any twin. A bug's variant returns once its goroutines have leaked
+/// or deadlocked while the rest of the program would run on; the runner (`--stay`) then
+/// keeps the process alive for deadtop to attach, as a service that leaked would stay.
+public enum Corpus {
+  public static let all: [Scenario] = timeoutLeaks + abandonedSenders
+
+  /// What deadtop must report on a bug: the finding's kind and a task it names.
+  public struct Expected: Sendable {
+    public let kind: String
+    public let task: String
+  }
+
+  public static let expected: [String: Expected] = [
+    "cadvisor-2549": Expected(kind: "stuck-forever", task: "command-runner"),
+    "sliver-1089": Expected(kind: "stuck-forever", task: "rpc-worker"),
+    "go-resiliency-23": Expected(kind: "stuck-forever", task: "deadline-work"),
+    "kubevirt-6168": Expected(kind: "stuck-forever", task: "copy-out"),
+    "s3sync-248": Expected(kind: "stuck-forever", task: "list-local-files"),
+    "vacuum-802": Expected(kind: "stuck-forever", task: "rule-runner"),
+  ]
+}
