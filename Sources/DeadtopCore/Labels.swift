@@ -272,6 +272,19 @@ extension Snapshot {
   }
 }
 
+extension ResourceInfo {
+  /// ` (receive-only)` or ` (send-only)` after a channel user who has used it one way
+  /// only; empty otherwise.
+  public func wayUsed(by user: TaskID) -> String {
+    guard !uses.isEmpty else { return "" }
+    switch use(by: user).subtracting(.hasSent) {
+    case .mayReceive: return " (receive-only)"
+    case .maySend: return " (send-only)"
+    default: return ""
+    }
+  }
+}
+
 /// `850ms`, `3.2s`, `4m05s`, `2h03m`: short enough for a table column.
 public func formatDuration(_ seconds: Double) -> String {
   if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }

@@ -289,11 +289,7 @@ public enum TextReport {
         for (index, user) in resource.users.enumerated() {
           if index > 0 { out += ", " }
           snapshot.write(taskLabel: user, to: out)
-          switch resource.uses.isEmpty ? .bothWays : resource.use(by: user).subtracting(.hasSent) {
-          case .mayReceive: out += " (receive-only)"
-          case .maySend: out += " (send-only)"
-          default: break
-          }
+          out += resource.wayUsed(by: user)
         }
       }
     } else if holders.isEmpty {

@@ -377,4 +377,21 @@ func pipelineAnalysis() -> Analysis {
     #expect(row(screen, containing: "references outside the runtime: 3") != nil)
     #expect(row(screen, containing: "task 2 \"producer\" wants send for 2.0s") != nil)
   }
+
+  @Test func detailsOfAChannelMarkItsOneWayUsers() throws {
+    var analysis = pipelineAnalysis()
+    var snapshot = analysis.snapshot
+    let position = try #require(snapshot.resources.firstIndex { $0.id == 20 })
+    snapshot.resources[position].uses = [[.maySend, .hasSent], .mayReceive]
+    analysis = Analysis(snapshot)
+    var state = AppState()
+    state.view = .resources
+    state = state.opening(.resource(20))
+    let screen = render(state, of: analysis, width: 120, height: 40)
+    let users = try #require(row(screen, containing: "used by:"))
+    #expect(
+      lines(screen, (users + 1)..<(users + 3)) == [
+        "     task 2 \"producer\" (send-only)", "     task 3 \"consumer\" (receive-only)",
+      ])
+  }
 }

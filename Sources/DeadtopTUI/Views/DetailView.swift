@@ -61,7 +61,8 @@ enum DetailView {
       let more = resource.unlistedUsers ? ", and more" : ""
       lines.append(ViewLine("  \(title): \(resource.users.isEmpty ? "none" : "")\(more)"))
       for user in resource.users {
-        lines.append(ViewLine("    \(snapshot.label(task: user))", subject: .task(user)))
+        lines.append(
+          ViewLine("    \(snapshot.label(task: user))\(resource.wayUsed(by: user))", subject: .task(user)))
       }
     }
     if let references = resource.references {
