@@ -6,7 +6,7 @@ import DemoScenarios
 /// or deadlocked while the rest of the program would run on; the runner (`--stay`) then
 /// keeps the process alive for deadtop to attach, as a service that leaked would stay.
 public enum Corpus {
-  public static let all: [Scenario] = timeoutLeaks + abandonedSenders
+  public static let all: [Scenario] = timeoutLeaks + abandonedSenders + leakedLocks
 
   /// What deadtop must report on a bug: the finding's kind and a task it names.
   public struct Expected: Sendable {
@@ -21,5 +21,9 @@ public enum Corpus {
     "kubevirt-6168": Expected(kind: "stuck-forever", task: "copy-out"),
     "s3sync-248": Expected(kind: "stuck-forever", task: "list-local-files"),
     "vacuum-802": Expected(kind: "stuck-forever", task: "rule-runner"),
+    "go-m3ua-11": Expected(kind: "held-by-ended-task", task: "next-request"),
+    "jocko-121": Expected(kind: "held-by-ended-task", task: "next-request"),
+    "flynn-2591": Expected(kind: "held-by-ended-task", task: "next-request"),
+    "lampshade-10": Expected(kind: "held-by-ended-task", task: "next-request"),
   ]
 }

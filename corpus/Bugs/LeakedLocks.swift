@@ -1,0 +1,142 @@
+import Deadtop
+import DemoScenarios
+
+/// A function locks a mutex and returns early on an error without unlocking it; the
+/// goroutine that ran it ends, and the next caller waits for the mutex forever. Each is
+/// its own project's code, ported from its fix.
+extension Corpus {
+  static let leakedLocks: [Scenario] = [goM3ua11, jocko121, flynn2591, lampshade10]
+
+  /// Runs `request` in a task of its own (a handler goroutine), then `next` in another.
+  static func serve(_ request: @escaping @Sendable () -> Void, then next: @escaping @Sendable () -> Void) {
+    spawn("request-handler", request).join()
+    spawn("next-request", next)
+    pause(milliseconds: 100)
+  }
+
+  /// wmnsk/go-m3ua: "If the current handler returns the error early, the mutex lock
+  /// won't be free." Fixed by unlocking on every return.
+  static let goM3ua11 = Scenario(
+    name: "go-m3ua-11",
+    summary: "an M3UA state handler returns an error with the association's mutex locked",
+    story:
+      "The handler for an ASP Up message locks the association's mutex and returns early when the "
+      + "message is malformed, without unlocking. The next message's handler waits for the mutex forever.",
+    fix: "The handler unlocks before every return (defer).",
+    source: "https://github.com/wmnsk/go-m3ua/pull/11"
+  ) { fixed in
+    final class Association: @unchecked Sendable {
+      let mu = Mutex(name: "association")
+      var state = "down"
+      func handleAspUp(malformed: Bool, fixed: Bool) -> String? {
+        mu.lock()
+        if malformed {
+          if fixed { mu.unlock() }
+          return "malformed ASP Up"
+        }
+        state = "inactive"
+        mu.unlock()
+        return nil
+      }
+    }
+    let association = Association()
+    serve({ _ = association.handleAspUp(malformed: true, fixed: fixed) }) {
+      _ = association.handleAspUp(malformed: false, fixed: fixed)
+    }
+  }
+
+  /// travisjeffery/jocko: "Unlock the mutex in the event of an error" when the commit
+  /// log fails to split off a new segment; every later append waited on the log's lock.
+  static let jocko121 = Scenario(
+    name: "jocko-121",
+    summary: "a commit log's split fails and returns with the log locked",
+    story:
+      "Appending finds the active segment full and splits: it locks the commit log and creates a new "
+      + "segment, which fails; split returns the error with the log still locked, and the next append "
+      + "waits forever.",
+    fix: "split unlocks the log when creating the segment fails.",
+    source: "https://github.com/travisjeffery/jocko/pull/121"
+  ) { fixed in
+    final class CommitLog: @unchecked Sendable {
+      let mu = RWMutex(name: "commitlog")
+      var segments = 1
+      func split(failing: Bool, fixed: Bool) -> String? {
+        mu.lock()
+        if failing {
+          if fixed { mu.unlock() }
+          return "open segment: too many open files"
+        }
+        segments += 1
+        mu.unlock()
+        return nil
+      }
+      func append() {
+        mu.readLock()
+        mu.readUnlock()
+      }
+    }
+    let log = CommitLog()
+    serve({ _ = log.split(failing: true, fixed: fixed) }) { log.append() }
+  }
+
+  /// flynn/flynn: discoverd's server "Fix mutex that doesn't get unlocked in error path:
+  /// Not unlocking the mutex can result in a deadlock at startup."
+  static let flynn2591 = Scenario(
+    name: "flynn-2591",
+    summary: "discoverd's store fails to open at startup and leaves its mutex locked",
+    story:
+      "At startup the server locks its mutex to open the store; opening fails and the function returns "
+      + "without unlocking. The HTTP handler that starts next waits for the mutex forever.",
+    fix: "The error path unlocks the mutex.",
+    source: "https://github.com/flynn/flynn/pull/2591"
+  ) { fixed in
+    final class Server: @unchecked Sendable {
+      let mu = Mutex(name: "discoverd-server")
+      var open = false
+      func openStore(fails: Bool, fixed: Bool) -> String? {
+        mu.lock()
+        if fails {
+          if fixed { mu.unlock() }
+          return "raft: no leader"
+        }
+        open = true
+        mu.unlock()
+        return nil
+      }
+      func serveHTTP() { mu.withLock { _ = open } }
+    }
+    let server = Server()
+    serve({ _ = server.openStore(fails: true, fixed: fixed) }) { server.serveHTTP() }
+  }
+
+  /// getlantern/lampshade: DialStream locks the session's mutex, and "if the code after
+  /// L146 returns an error ... the mutex will not be unlocked."
+  static let lampshade10 = Scenario(
+    name: "lampshade-10",
+    summary: "DialStream returns a dial error with the session's mutex locked",
+    story:
+      "DialStream locks the session, dials a new connection and returns the dial error without "
+      + "unlocking. The next DialStream waits for the session forever.",
+    fix: "DialStream unlocks on the error path too.",
+    source: "https://github.com/getlantern/lampshade/pull/10"
+  ) { fixed in
+    final class Dialer: @unchecked Sendable {
+      let mu = Mutex(name: "session")
+      var streams = 0
+      func dialStream(dialFails: Bool, fixed: Bool) -> String? {
+        mu.lock()
+        if dialFails {
+          if fixed { mu.unlock() }
+          return "dial tcp: connection refused"
+        }
+        streams += 1
+        mu.unlock()
+        return nil
+      }
+    }
+    let dialer = Dialer()
+    serve({ _ = dialer.dialStream(dialFails: true, fixed: fixed) }) {
+      _ = dialer.dialStream(dialFails: false, fixed: fixed)
+    }
+  }
+}
