@@ -174,8 +174,9 @@ struct Reach {
 
   /// The tasks among `holders` that can do the opposite of `operation` on the channel:
   /// every one that is not a user (a task spawned since it was made may hold the channel
-  /// itself), and users by the views they used. Those that have sent or closed come first:
-  /// they are the likeliest to again.
+  /// itself), and users by the views they used. The likeliest come first: for a blocked
+  /// receiver those that have sent or closed, for a blocked sender those that have not
+  /// (they have received, or made it).
   static func releasers(
     among holders: [TaskID], of resource: ResourceInfo, releasing operation: Wait.Case.Operation?
   ) -> [TaskID] {
@@ -184,9 +185,9 @@ struct Reach {
     let able = holders.filter { task in
       !resource.users.contains(task) || resource.use(by: task).contains(needed)
     }
-    guard operation == .receive else { return able }
-    return able.filter { resource.use(by: $0).contains(.hasSent) }
-      + able.filter { !resource.use(by: $0).contains(.hasSent) }
+    let sent = able.filter { resource.use(by: $0).contains(.hasSent) }
+    let notSent = able.filter { !resource.use(by: $0).contains(.hasSent) }
+    return operation == .receive ? sent + notSent : notSent + sent
   }
 
   /// Whether every reference to `resource` is counted once per holder: true for one

@@ -222,8 +222,8 @@ struct WaitGraph {
   /// how directly it binds. A lock held, a join, a queued writer: 4. A WaitGroup's
   /// member: 5 (the member must finish its whole body). A channel (or Cond, WaitGroup by
   /// count) step to a task itself blocked on a channel: 4, that task is the channel's
-  /// live peer; to a task waiting on something else: 6, it would have to return from that
-  /// wait first. So receive-first draws ping ↔ pong, not main → ping → main, and
+  /// live peer; to a task waiting on something else, or doing the same on the same
+  /// channel: 6, it would have to return from that wait first. So receive-first draws ping ↔ pong, not main → ping → main, and
   /// mutex-send the writer holding the lock its reader wants. Large components take the
   /// shortest cycle through their first member, to stay linear.
   private func drawnCycle(of members: [Int], within component: Set<Int>, successors: [[Int]]) -> [Int] {
@@ -232,7 +232,13 @@ struct WaitGraph {
       case .send?, .receive?, .select?, .cond?, .waitGroup?:
         if snapshot.tasks[from].wait?.kind == .waitGroup && modes[from] == .all { return 5 }
         let peer = snapshot.tasks[to].wait.map { Self.channelOperations.contains($0.kind) } ?? false
-        return peer ? 4 : 6
+        // Two tasks sending on one channel (or receiving from it) are no peers: neither
+        // can release the other before something else releases it.
+        let sameWay =
+          [Wait.Kind.send, .receive].contains(snapshot.tasks[from].wait?.kind)
+          && snapshot.tasks[to].wait?.kind == snapshot.tasks[from].wait?.kind
+          && snapshot.tasks[to].wait?.target == snapshot.tasks[from].wait?.target
+        return peer && !sameWay ? 4 : 6
       default: return 4
       }
     }

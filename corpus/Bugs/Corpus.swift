@@ -6,7 +6,7 @@ import DemoScenarios
 /// or deadlocked while the rest of the program would run on; the runner (`--stay`) then
 /// keeps the process alive for deadtop to attach, as a service that leaked would stay.
 public enum Corpus {
-  public static let all: [Scenario] = timeoutLeaks + abandonedSenders + leakedLocks
+  public static let all: [Scenario] = timeoutLeaks + abandonedSenders + leakedLocks + waitGroupBugs
 
   /// What deadtop must report on a bug: the finding's kind and a task it names.
   public struct Expected: Sendable {
@@ -25,5 +25,8 @@ public enum Corpus {
     "jocko-121": Expected(kind: "held-by-ended-task", task: "next-request"),
     "flynn-2591": Expected(kind: "held-by-ended-task", task: "next-request"),
     "lampshade-10": Expected(kind: "held-by-ended-task", task: "next-request"),
+    "havener-161": Expected(kind: "stuck-forever", task: "main"),
+    "sitemap-generator-10": Expected(kind: "stuck-forever", task: "main"),
+    "go-zglob-24": Expected(kind: "cycle", task: "main"),
   ]
 }
