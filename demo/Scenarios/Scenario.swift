@@ -57,13 +57,13 @@ public func say(_ line: String) {
 
 /// Untracked coordination that makes the demos deterministic: each party waits until
 /// `parties` have arrived. It is not a Deadtop primitive, so it never shows as a wait.
-final class Rendezvous: Sendable {
+public final class Rendezvous: Sendable {
   private let arrived = Atomic<Int>(0)
   private let parties: Int
 
-  init(parties: Int) { self.parties = parties }
+  public init(parties: Int) { self.parties = parties }
 
-  func arriveAndWait() {
+  public func arriveAndWait() {
     arrived.add(1, ordering: .sequentiallyConsistent)
     while arrived.load(ordering: .sequentiallyConsistent) < parties { usleep(1000) }
   }
