@@ -5,7 +5,9 @@ import DemoScenarios
 /// goroutine that ran it ends, and the next caller waits for the mutex forever. Each is
 /// its own project's code, ported from its fix.
 extension Corpus {
-  static let leakedLocks: [Scenario] = [goM3ua11, jocko121, flynn2591, lampshade10]
+  static let leakedLocks: [Scenario] = [
+    goM3ua11, jocko121, flynn2591, lampshade10, natsGo1364, centrifuge552, dcrwallet992,
+  ]
 
   /// Runs `request` in a task of its own (a handler goroutine), then `next` in another.
   static func serve(_ request: @escaping @Sendable () -> Void, then next: @escaping @Sendable () -> Void) {
@@ -137,6 +139,96 @@ extension Corpus {
     let dialer = Dialer()
     serve({ _ = dialer.dialStream(dialFails: true, fixed: fixed) }) {
       _ = dialer.dialStream(dialFails: false, fixed: fixed)
+    }
+  }
+
+  /// nats-io/nats.go: "Fix deadlock caused by locked mutex. Mutex must be unlocked on
+  /// return from function."
+  static let natsGo1364 = Scenario(
+    name: "nats-go-1364",
+    summary: "a consumer's option check returns an error with the subscription locked",
+    story:
+      "The call locks the subscription's mutex, finds an invalid option and returns its error without "
+      + "unlocking. The next call on the subscription waits for the mutex forever.",
+    fix: "The function unlocks on that return too.",
+    source: "https://github.com/nats-io/nats.go/pull/1364"
+  ) { fixed in
+    final class Subscription: @unchecked Sendable {
+      let mu = Mutex(name: "subscription")
+      var pending = 0
+      func setPendingLimits(_ limit: Int, fixed: Bool) -> String? {
+        mu.lock()
+        if limit == 0 {
+          if fixed { mu.unlock() }
+          return "nats: invalid argument"
+        }
+        pending = limit
+        mu.unlock()
+        return nil
+      }
+    }
+    let subscription = Subscription()
+    serve({ _ = subscription.setPendingLimits(0, fixed: fixed) }) {
+      _ = subscription.setPendingLimits(64, fixed: fixed)
+    }
+  }
+
+  /// centrifugal/centrifuge: in writer.go "one of the early returns do not unlock the
+  /// mutex" (found by a mutex-deadlock linter); the next write waits for it forever.
+  static let centrifuge552 = Scenario(
+    name: "centrifuge-552",
+    summary: "a client writer's early return leaves its mutex locked",
+    story:
+      "The writer locks its mutex to enqueue a message and returns early when the writer is closed, "
+      + "without unlocking. The next enqueue waits for the mutex forever.",
+    fix: "The early return unlocks the mutex.",
+    source: "https://github.com/centrifugal/centrifuge/pull/552"
+  ) { fixed in
+    final class Writer: @unchecked Sendable {
+      let mu = Mutex(name: "writer")
+      var closed = true
+      var messages = 0
+      func enqueue(fixed: Bool) -> Bool {
+        mu.lock()
+        if closed {
+          if fixed { mu.unlock() }
+          return false
+        }
+        messages += 1
+        mu.unlock()
+        return true
+      }
+    }
+    let writer = Writer()
+    serve({ _ = writer.enqueue(fixed: fixed) }) { _ = writer.enqueue(fixed: fixed) }
+  }
+
+  /// decred/dcrwallet: "Fix issue with early return while holding mutex."
+  static let dcrwallet992 = Scenario(
+    name: "dcrwallet-992",
+    summary: "a wallet call returns early while holding the wallet's mutex",
+    story:
+      "A wallet request locks the wallet's mutex and returns early when the account is unknown, still "
+      + "holding it. The next request waits for the mutex forever.",
+    fix: "The mutex is released on the early return.",
+    source: "https://github.com/decred/dcrwallet/pull/992"
+  ) { fixed in
+    final class Wallet: @unchecked Sendable {
+      let mu = Mutex(name: "wallet")
+      let accounts = ["default"]
+      func balance(of account: String, fixed: Bool) -> String? {
+        mu.lock()
+        guard accounts.contains(account) else {
+          if fixed { mu.unlock() }
+          return "account not found"
+        }
+        mu.unlock()
+        return nil
+      }
+    }
+    let wallet = Wallet()
+    serve({ _ = wallet.balance(of: "savings", fixed: fixed) }) {
+      _ = wallet.balance(of: "default", fixed: fixed)
     }
   }
 }
