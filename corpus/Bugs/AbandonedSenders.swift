@@ -4,7 +4,7 @@ import DemoScenarios
 /// A caller takes fewer values than its goroutines send, and returns: the rest block
 /// forever on their sends.
 extension Corpus {
-  static let abandonedSenders: [Scenario] = [kubevirt6168, s3sync248]
+  static let abandonedSenders: [Scenario] = [kubevirt6168, s3sync248, amqp42]
 
   /// kubevirt/kubevirt: the proxy's two copy goroutines each send their error on an
   /// unbuffered errChan; the proxy returns after the first, "it's likely that one of the
@@ -69,5 +69,57 @@ extension Corpus {
     }
     _ = sync()
     pause(milliseconds: 100)
+  }
+
+  /// streadway/amqp: "the receiving goroutine of an amqp channel is blocked if the
+  /// goroutine on the other end of the deliveries channel is not reading from the
+  /// channel ... When then calling Channel.Close, it sends a close message and waits for
+  /// the confirmation, but this confirmation will never arrive because the receiving
+  /// goroutine is still blocked." Fixed by releasing the consumers before the close.
+  static let amqp42 = Scenario(
+    name: "amqp-42",
+    summary: "Channel.Close waits for a confirmation its reader cannot deliver",
+    story:
+      "Task amqp-reader hands each delivery to the consumer on channel deliveries and each close-ok to "
+      + "Close on channel closeOk. The consumer has stopped reading; a message arrives, then Close "
+      + "asks the broker to close and waits for closeOk: the reader is stuck handing over the message.",
+    fix: "Close tells the reader to drop deliveries (it closes closing) before it waits for closeOk.",
+    source: "https://github.com/streadway/amqp/issues/42"
+  ) { fixed in
+    final class AMQPChannel: @unchecked Sendable {
+      let frames = Channel<String>(capacity: 4, name: "frames")
+      let deliveries = Channel<String>(name: "deliveries")
+      let closeOk = Channel<Void>(name: "closeOk")
+      let closing = Channel<Void>(name: "closing")
+
+      func startReader(fixed: Bool) {
+        spawn("amqp-reader") { [self] in
+          for frame in frames {
+            if frame == "close-ok" {
+              closeOk.send(())
+              return
+            }
+            if fixed {
+              select(.send(deliveries, frame), .receive(closing) { _ in })
+            } else {
+              deliveries.send(frame)
+            }
+          }
+        }
+      }
+
+      func close(fixed: Bool) {
+        if fixed { closing.close() }
+        frames.send("close-ok")  // the broker confirms, behind the unconsumed message
+        _ = closeOk.receive()
+      }
+    }
+    let channel = AMQPChannel()
+    channel.startReader(fixed: fixed)
+    let consumer = spawn("consumer") { _ = channel.deliveries.receive() }  // takes one, then its session ends
+    channel.frames.send("message 1")
+    consumer.join()
+    channel.frames.send("message 2")  // arrives after the session ended
+    channel.close(fixed: fixed)
   }
 }
