@@ -37,6 +37,8 @@ public enum Corpus {
     "nats-go-1364": Expected(kind: "held-by-ended-task", task: "next-request"),
     "centrifuge-552": Expected(kind: "held-by-ended-task", task: "next-request"),
     "dcrwallet-992": Expected(kind: "held-by-ended-task", task: "next-request"),
+    "sansshell-514": Expected(kind: "held-by-ended-task", task: "next-request"),
+    "ibsync-15": Expected(kind: "held-by-ended-task", task: "next-request"),
     "havener-161": Expected(kind: "stuck-forever", task: "main"),
     "sitemap-generator-10": Expected(kind: "stuck-forever", task: "main"),
     "go-zglob-24": Expected(kind: "cycle", task: "main"),

@@ -6,7 +6,8 @@ import DemoScenarios
 /// its own project's code, ported from its fix.
 extension Corpus {
   static let leakedLocks: [Scenario] = [
-    goM3ua11, jocko121, flynn2591, lampshade10, natsGo1364, centrifuge552, dcrwallet992,
+    goM3ua11, jocko121, flynn2591, lampshade10, natsGo1364, centrifuge552, dcrwallet992, sansshell514,
+    ibsync15,
   ]
 
   /// Runs `request` in a task of its own (a handler goroutine), then `next` in another.
@@ -229,6 +230,72 @@ extension Corpus {
     let wallet = Wallet()
     serve({ _ = wallet.balance(of: "savings", fixed: fixed) }) {
       _ = wallet.balance(of: "default", fixed: fixed)
+    }
+  }
+
+  /// Snowflake-Labs/sansshell: "we failed to release mutex in one of the branches of the
+  /// mpa flow" on an early return for not_found during WaitForApproval; "unlock in mutex
+  /// in a loop and no way to defer it".
+  static let sansshell514 = Scenario(
+    name: "sansshell-514",
+    summary: "WaitForApproval returns on not_found with the approvals mutex locked, inside its loop",
+    story:
+      "WaitForApproval polls in a loop, locking the approvals mutex on each turn and unlocking it at the "
+      + "turn's end; on not_found it returns from inside the turn. The next approval waits forever.",
+    fix: "The not_found branch unlocks before it returns.",
+    source: "https://github.com/Snowflake-Labs/sansshell/pull/514"
+  ) { fixed in
+    final class Approvals: @unchecked Sendable {
+      let mu = Mutex(name: "mpa-approvals")
+      var approved: Set<String> = []
+      func waitForApproval(_ id: String, fixed: Bool) -> String? {
+        for _ in 0..<3 {
+          mu.lock()
+          if id == "unknown" {  // the server answers not_found
+            if fixed { mu.unlock() }
+            return "not_found"
+          }
+          let done = approved.contains(id)
+          mu.unlock()
+          if done { return nil }
+        }
+        return "timed out"
+      }
+    }
+    let approvals = Approvals()
+    serve({ _ = approvals.waitForApproval("unknown", fixed: fixed) }) {
+      _ = approvals.waitForApproval("request-1", fixed: fixed)
+    }
+  }
+
+  /// scmhub/ibsync: "calling unlock in early returns: there are cases that could cause
+  /// deadlock when error happens."
+  static let ibsync15 = Scenario(
+    name: "ibsync-15",
+    summary: "a broker client's request returns on an error without unlocking its state",
+    story:
+      "A request locks the client's state to register itself and returns early when the connection "
+      + "reports an error, still holding the lock. The next request waits for it forever.",
+    fix: "The early returns unlock the state.",
+    source: "https://github.com/scmhub/ibsync/pull/15"
+  ) { fixed in
+    final class Client: @unchecked Sendable {
+      let state = Mutex(name: "ib-state")
+      var requests = 0
+      func request(connected: Bool, fixed: Bool) -> String? {
+        state.lock()
+        guard connected else {
+          if fixed { state.unlock() }
+          return "not connected"
+        }
+        requests += 1
+        state.unlock()
+        return nil
+      }
+    }
+    let client = Client()
+    serve({ _ = client.request(connected: false, fixed: fixed) }) {
+      _ = client.request(connected: true, fixed: fixed)
     }
   }
 }
