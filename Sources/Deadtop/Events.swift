@@ -91,7 +91,7 @@ extension Runtime {
     }
   }
 
-  /// Wakes from a wait that is not a lock's (a channel, a WaitGroup, a Cond, a sleep).
+  /// Wakes from a wait that is not a lock's (a sleep, a parked wait that slept).
   func endWait(
     _ task: UnsafeMutablePointer<dt_task_slot>, kind: Int32, target: UInt64, site: UInt32, since: UInt64
   ) {
@@ -131,10 +131,7 @@ struct ParkedWait {
   /// Ends the wait; `target`: what it got, when that is not what it waited on (a select's
   /// case).
   func end(target woken: UInt64? = nil) {
-    dt_task_end_wait(task)
-    guard slept else { return }
-    Runtime.shared.recordEvent(
-      Int32(DT_EVENT_WAKE), task: task.pointee.id, target: woken ?? target, site: site, detail: UInt32(kind),
-      duration: dt_monotonic_ns() &- since)
+    guard slept else { return dt_task_end_wait(task) }
+    Runtime.shared.endWait(task, kind: kind, target: woken ?? target, site: site, since: since)
   }
 }

@@ -349,17 +349,14 @@ extension Runtime {
   func noteReadLock(
     _ task: UnsafeMutablePointer<dt_task_slot>, resource: UInt64, lockClass: UInt32, site: UInt32
   ) {
-    guard task.pointee.held_count != 0, tracksLockOrder.load(ordering: .relaxed) else { return }
     let mode = UInt32(DT_HOLD_SHARED)
+    // The task's own holds first: almost every read lock re-takes nothing.
+    guard task.pointee.held_count != 0, let earlier = dt_task_find_hold(task, resource, mode),
+      tracksLockOrder.load(ordering: .relaxed)
+    else { return }
     let key = dt_edge_key(lockClass, lockClass, mode, mode)
     if dt_edge_set_contains(edgeSet, edgeSetMask, key) != 0 { return }
-    let count = min(Int(task.pointee.held_count), Int(DT_MAX_HELD))
-    let earlier: dt_hold? = withUnsafeBytes(of: &task.pointee.held) { bytes in
-      (0..<count).lazy.map { bytes.load(fromByteOffset: $0 * MemoryLayout<dt_hold>.stride, as: dt_hold.self) }
-        .first { $0.resource == resource && $0.mode == mode }
-    }
-    guard let earlier else { return }
-    publishEdge(key: key, from: earlier, to: lockClass, site: site, mode: mode, task: task.pointee.id)
+    publishEdge(key: key, from: earlier.pointee, to: lockClass, site: site, mode: mode, task: task.pointee.id)
   }
 
   private func publishEdge(

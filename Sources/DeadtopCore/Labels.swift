@@ -276,11 +276,10 @@ extension ResourceInfo {
   /// ` (receive-only)` or ` (send-only)` after a channel user who has used it one way
   /// only; empty otherwise.
   public func wayUsed(by user: TaskID) -> String {
-    guard !uses.isEmpty else { return "" }
-    switch use(by: user).subtracting(.hasSent) {
-    case .mayReceive: return " (receive-only)"
-    case .maySend: return " (send-only)"
-    default: return ""
+    switch oneWayUse(by: user) {
+    case .mayReceive?: " (receive-only)"
+    case .maySend?: " (send-only)"
+    default: ""
     }
   }
 }

@@ -95,6 +95,13 @@ extension ResourceInfo {
     guard !uses.isEmpty, let index = users.firstIndex(of: task), index < uses.count else { return .bothWays }
     return uses[index]
   }
+
+  /// `.mayReceive` or `.maySend` for a user known to have used the channel one way only
+  /// (a receive-only or a send-only view); nil otherwise.
+  public func oneWayUse(by task: TaskID) -> ChannelUse? {
+    let way = use(by: task).subtracting(.hasSent)
+    return way == .mayReceive || way == .maySend ? way : nil
+  }
 }
 
 /// pprof's mutex profile for one lock or call site.

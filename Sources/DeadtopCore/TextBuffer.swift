@@ -76,8 +76,6 @@ public final class TextBuffer {
     capacity = newCapacity
   }
 
-  public var isEmpty: Bool { count == 0 }
-
   public var string: String {
     String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
   }

@@ -1,3 +1,5 @@
+// One file over ~350 lines: the graph, the progress fixpoint, the findings drawn from it
+// and the cycle search they use share its dense arrays; split, each would re-derive them.
 /// The wait-for graph on dense positions (arrays, not hash tables), so that the
 /// analysis stays linear with a small constant on 10,000 tasks.
 struct WaitGraph {

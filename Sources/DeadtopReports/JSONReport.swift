@@ -303,8 +303,8 @@ public enum JSONReport {
 
   /// The users of a channel that have used it one way only; nil when there are none.
   static func users(of resource: ResourceInfo, onlyUsing way: ChannelUse) -> [UInt64]? {
-    let oneWay = resource.users.filter { resource.use(by: $0).subtracting(.hasSent) == way }
-    return resource.uses.isEmpty || oneWay.isEmpty ? nil : oneWay
+    let oneWay = resource.users.filter { resource.oneWayUse(by: $0) == way }
+    return oneWay.isEmpty ? nil : oneWay
   }
 
   static func entry(_ deadlock: Deadlock, number: Int, in analysis: Analysis) -> DeadlockEntry {

@@ -7,4 +7,5 @@ import DemoScenarios
 
 exit(
   ScenarioRunner.main(
-    Array(CommandLine.arguments.dropFirst()), scenarios: Corpus.all, command: "deadtop-corpus"))
+    Array(CommandLine.arguments.dropFirst()), scenarios: Corpus.all, command: "deadtop-corpus",
+    banner: "deadtop-corpus"))

@@ -20,8 +20,10 @@ public enum ScenarioRunner {
   public static let finishedMarker = "scenario finished: no deadlock"
 
   /// Runs the command line and returns the exit status (a deadlocking scenario never returns).
+  /// `banner`: how the first line names what runs (`deadtop demo abba — pid 42`).
   public static func main(
-    _ arguments: [String], scenarios: [Scenario] = Scenarios.all, command: String = "deadtop-demo"
+    _ arguments: [String], scenarios: [Scenario] = Scenarios.all, command: String = "deadtop-demo",
+    banner: String = "deadtop demo"
   ) -> Int32 {
     let usage = usage(command)
     var name: String?
@@ -54,9 +56,7 @@ public enum ScenarioRunner {
       return 1
     }
     let pid = getpid()
-    say(
-      "\(command == "deadtop-demo" ? "deadtop demo" : command) \(scenario.name)\(fixed ? " (fixed)" : "") — pid \(pid)"
-    )
+    say("\(banner) \(scenario.name)\(fixed ? " (fixed)" : "") — pid \(pid)")
     say("  " + (fixed ? scenario.fix : scenario.story))
     if let source = scenario.source { say("  ported from \(source)") }
     say("  attach from another terminal: deadtop --attach \(pid)")

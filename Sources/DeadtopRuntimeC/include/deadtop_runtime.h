@@ -133,9 +133,11 @@ static inline int dt_task_pop_hold(dt_task_slot *t, uint64_t resource, uint32_t 
   return 0;
 }
 
-static inline int dt_task_holds(const dt_task_slot *t, uint64_t resource, uint32_t mode) {
-  for (uint32_t i = 0; i < t->held_count; i++)
-    if (t->held[i].resource == resource && t->held[i].mode == mode) return 1;
+/* The task's listed hold of `resource` in `mode`, or NULL. */
+static inline const dt_hold *dt_task_find_hold(const dt_task_slot *t, uint64_t resource, uint32_t mode) {
+  uint32_t n = t->held_count < DT_MAX_HELD ? t->held_count : DT_MAX_HELD;
+  for (uint32_t i = 0; i < n; i++)
+    if (t->held[i].resource == resource && t->held[i].mode == mode) return &t->held[i];
   return 0;
 }
 
