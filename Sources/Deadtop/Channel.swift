@@ -299,14 +299,14 @@ public final class Channel<Element>: @unchecked Sendable {
     // unoptimized loop copies the iterator's reference for each `next()`. What the
     // caller's frames hold is theirs: a reference like any other.
     let held = 1 + (iterating ? Self.iteratorCopies : 0)
-    published.heldByRuntime.add(held)
+    published.runtimeHoldsPrimitive(held)
     let siteReference = Runtime.shared.site(site.file, site.line, site.function)
     var wait = Runtime.shared.beginParkedWait(
       task, kind: kind, target: id, site: siteReference,
       flags: iterating ? UInt32(DT_WAIT_ITERATING) : 0)
     lock.unlock()
     wait.park(on: waiter, spinningFor: lock.parkEstimate)
-    published.heldByRuntime.subtract(held)
+    published.runtimeHoldsPrimitive(-held)
     wait.end()
     if operation.delivered {
       if kind == Int32(DT_WAIT_RECEIVE) {

@@ -34,7 +34,7 @@ public final class Context: @unchecked Sendable {
     done = Channel(
       capacity: 0, name: name, clockDriven: inherited != nil, referencesOf: nil, file: file, line: line,
       function: function)
-    done.published.watchReferences(of: self)
+    done.published.watchReferences(of: self, isOwner: true)
   }
 
   /// Why it ended: nil while it is live.

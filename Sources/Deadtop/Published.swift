@@ -8,11 +8,15 @@ import DeadtopRuntimeC
 final class PublishedResource: @unchecked Sendable {
   let registration: Runtime.ResourceRegistration
   let slot: UnsafeMutablePointer<dt_resource_slot>?
-  /// Strong references the runtime itself holds while tasks wait (a select's case, a
-  /// loop's iterator), which the sampler subtracts from the object's retain count.
+  /// Strong references to the watched object that the runtime itself holds (a select's
+  /// case, a loop's iterator, a parent context's list), which the sampler subtracts from
+  /// its retain count.
   let heldByRuntime = LoneCounter()
   /// The object whose references tell whether anybody else can still use it.
   private(set) var object: UnsafeMutableRawPointer?
+  /// The watched object is not the primitive but its owner (a context, for its done
+  /// channel): references the runtime holds to the primitive are not the owner's.
+  private var watchesOwner = false
   // Guarded by the owner's lock, like every write to the slot.
   @usableFromInline @exclusivity(unchecked) var lastUser: UInt64 = 0
   @exclusivity(unchecked) private var users: [UInt64] = []
@@ -51,11 +55,13 @@ final class PublishedResource: @unchecked Sendable {
 
   var id: UInt64 { registration.id }
 
-  /// Lets the sampler count the references to `object` (the primitive itself, or the
-  /// context that owns a done channel). Call once, at the end of the owner's init.
-  func watchReferences(of object: AnyObject) {
+  /// Lets the sampler count the references to `object`: the primitive itself, or the
+  /// owner (`isOwner`) that holds it, as a context its done channel. Call at the end of
+  /// the init of the primitive and of its owner, before any task waits on it.
+  func watchReferences(of object: AnyObject, isOwner: Bool = false) {
     guard let index = registration.slot else { return }
     self.object = Unmanaged.passUnretained(object).toOpaque()
+    watchesOwner = isOwner
     Runtime.shared.watchReferences(slot: index, self)
   }
 
@@ -135,6 +141,16 @@ final class PublishedResource: @unchecked Sendable {
 private func swiftRetainCount(_ object: UnsafeMutableRawPointer) -> Int
 
 extension PublishedResource {
+  /// Notes `count` more (or, negative, fewer) references to the primitive itself held by
+  /// the runtime while a task waits: subtracted from the count only when it is the
+  /// primitive's references that are counted. (A context's count must not lose the
+  /// references a receive holds to its done channel: that would make a context that
+  /// its cancel function can still end look unreachable.)
+  @inline(__always)
+  func runtimeHoldsPrimitive(_ count: Int) {
+    if !watchesOwner { heldByRuntime.add(count) }
+  }
+
   /// Stores the references to the watched object that the runtime does not hold. The
   /// sampler calls it with the runtime's registry locked, so the object cannot be freed
   /// meanwhile (its deinit unregisters under the same lock first); reading the count

@@ -180,7 +180,7 @@ public func select(
   var published: [dt_case] = []
   for (index, selectCase) in cases.enumerated() {
     selectCase.operation.enqueue(waiter, index: index, task: task.pointee.id)
-    selectCase.operation.published.heldByRuntime.add(1)
+    selectCase.operation.published.runtimeHoldsPrimitive(1)
     published.append(
       dt_case(
         resource: selectCase.operation.published.id, op: UInt32(selectCase.operation.caseKind), reserved: 0))
@@ -192,7 +192,7 @@ public func select(
   wait.park(on: waiter, spinningFor: locks.first?.lock.parkEstimate)
   let chosen = waiter.firedCase
   for (index, selectCase) in cases.enumerated() {
-    selectCase.operation.published.heldByRuntime.subtract(1)
+    selectCase.operation.published.runtimeHoldsPrimitive(-1)
     guard index != chosen else { continue }
     selectCase.operation.channelLock.withLock { selectCase.operation.remove(waiter) }
   }

@@ -107,7 +107,37 @@ import Testing
     startWaiter(checksCondition: true).join()
   }
 
+  // MARK: A context nobody can cancel
+
+  @Test func aWaiterOnAContextWhoseCancelWasDroppedIsCertainlyStuck() throws {
+    let waiter = spawn("dropped-cancel") {
+      let (context, _) = Context.withCancel(name: "dropped-cancel")
+      _ = context.done.receive()
+    }
+    let found = try #require(try finding(for: [waiter.id]))
+    #expect(found.kind == .stuckForever)
+    #expect(found.certainty == .certain)
+  }
+
   // MARK: Healthy shapes that must not be reported
+
+  /// The receive holds the done channel, not the context: the context's count must keep
+  /// the reference that the kept cancel function holds (the waiter's own is the other).
+  @Test func aWaiterOnAContextWhoseCancelIsKeptIsNotReported() throws {
+    let kept = Guarded<(@Sendable () -> Void)?>(nil)
+    func startWaiter() -> TaskHandle {
+      let (context, cancel) = Context.withCancel(name: "kept-cancel")
+      kept.value = cancel
+      return spawn("kept-cancel") { _ = context.done.receive() }
+    }
+    let waiter = startWaiter()
+    let deadline = Date().addingTimeInterval(10)
+    while try reader.snapshot().task(waiter.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
+    usleep(600_000)  // a reference measurement after the block
+    #expect(try !everReported([waiter.id]))
+    kept.value?()
+    waiter.join()
+  }
 
   final class Pool: @unchecked Sendable {
     let jobs = Channel<Int>(capacity: 4, name: "pool-jobs")
