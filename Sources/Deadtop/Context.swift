@@ -19,6 +19,11 @@ public final class Context: @unchecked Sendable {
   private var failure: Failure?
   private var children: [Context] = []
   private let parent: Context?
+  /// The parent, unless it is the background (never cancelled), for the sampler's walk:
+  /// no reference is taken, so none is counted.
+  private let cancellableParent: Unmanaged<Context>?
+  /// Live contexts made from this one: each holds it as its parent.
+  private let childLinks = LoneCounter()
 
   /// The root context: never cancelled.
   public static let background = Context(
@@ -29,12 +34,41 @@ public final class Context: @unchecked Sendable {
     function: StaticString = ""
   ) {
     self.parent = parent
+    // Only the background has no parent.
+    cancellableParent = parent.flatMap { $0.parent == nil ? nil : Unmanaged.passUnretained($0) }
     let inherited = [deadline, parent?.deadline].compactMap { $0 }.min()
     self.deadline = inherited
     done = Channel(
       capacity: 0, name: name, clockDriven: inherited != nil, referencesOf: nil, file: file, line: line,
       function: function)
+    cancellableParent?.takeUnretainedValue().childLinks.add(1)
+    // Whoever can cancel an ancestor can end this context too.
+    done.published.furtherReferences = { [unowned(unsafe) self] in self.referencesToAncestors() }
     done.published.watchReferences(of: self, isOwner: true)
+  }
+
+  deinit {
+    // Before the fields go: the sampler walks them under the registry lock.
+    done.published.stopWatchingReferences()
+    cancellableParent?.takeUnretainedValue().childLinks.subtract(1)
+  }
+
+  /// The references to this context's cancellable ancestors other than their children's
+  /// parent links and their parents' lists: tasks, cancel functions or objects that can
+  /// still cancel one of them, and with it this context.
+  private func referencesToAncestors() -> Int {
+    var total = 0
+    var next = cancellableParent
+    while let link = next {
+      next = link._withUnsafeGuaranteedRef { ancestor in
+        let own =
+          swiftRetainCount(link.toOpaque()) - ancestor.done.published.heldByRuntime.value
+          - ancestor.childLinks.value
+        total += max(0, own)
+        return ancestor.cancellableParent
+      }
+    }
+    return total
   }
 
   /// Why it ended: nil while it is live.

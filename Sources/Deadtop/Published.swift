@@ -17,6 +17,10 @@ final class PublishedResource: @unchecked Sendable {
   /// The watched object is not the primitive but its owner (a context, for its done
   /// channel): references the runtime holds to the primitive are not the owner's.
   private var watchesOwner = false
+  /// References beyond the object's own that can still reach it: a context's
+  /// cancellable ancestors, whose cancel functions end it too. Set before any wait;
+  /// called by the sampler with the registry locked.
+  var furtherReferences: (() -> Int)?
   // Guarded by the owner's lock, like every write to the slot.
   @usableFromInline @exclusivity(unchecked) var lastUser: UInt64 = 0
   @exclusivity(unchecked) private var users: [UInt64] = []
@@ -63,6 +67,11 @@ final class PublishedResource: @unchecked Sendable {
     self.object = Unmanaged.passUnretained(object).toOpaque()
     watchesOwner = isOwner
     Runtime.shared.watchReferences(slot: index, self)
+  }
+
+  /// Stops measuring the references (an owner's deinit, before its fields go).
+  func stopWatchingReferences() {
+    if let index = registration.slot { Runtime.shared.unwatchReferences(slot: index) }
   }
 
   /// Removes the slot; the owner's deinit calls it.
@@ -138,7 +147,7 @@ final class PublishedResource: @unchecked Sendable {
 }
 
 @_silgen_name("swift_retainCount")
-private func swiftRetainCount(_ object: UnsafeMutableRawPointer) -> Int
+func swiftRetainCount(_ object: UnsafeMutableRawPointer) -> Int
 
 extension PublishedResource {
   /// Notes `count` more (or, negative, fewer) references to the primitive itself held by
@@ -157,7 +166,7 @@ extension PublishedResource {
   /// retains nothing.
   func measureReferences() {
     guard let object, let slot else { return }
-    let references = max(0, swiftRetainCount(object) - heldByRuntime.value)
+    let references = max(0, swiftRetainCount(object) - heldByRuntime.value) + (furtherReferences?() ?? 0)
     dt_store_relaxed_u64(&slot.pointee.references, UInt64(references))
   }
 }

@@ -139,6 +139,25 @@ import Testing
     waiter.join()
   }
 
+  /// Cancelling a parent ends its children: a child only its waiter holds is not stuck
+  /// while some task can still cancel an ancestor.
+  @Test func aWaiterOnTheChildOfAContextSomeoneCanCancelIsNotReported() throws {
+    let kept = Guarded<(@Sendable () -> Void)?>(nil)
+    func startWaiter() -> TaskHandle {
+      let (parent, cancelParent) = Context.withCancel(name: "kept-parent")
+      kept.value = cancelParent
+      let (child, _) = Context.withCancel(parent, name: "dropped-child")
+      return spawn("child-of-kept") { _ = child.done.receive() }
+    }
+    let waiter = startWaiter()
+    let deadline = Date().addingTimeInterval(10)
+    while try reader.snapshot().task(waiter.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
+    usleep(600_000)  // a reference measurement after the block
+    #expect(try !everReported([waiter.id]))
+    kept.value?()
+    waiter.join()
+  }
+
   final class Pool: @unchecked Sendable {
     let jobs = Channel<Int>(capacity: 4, name: "pool-jobs")
     let idle = Cond(Mutex(name: "pool-lock"), name: "pool-idle")
