@@ -33,6 +33,11 @@ public struct Analysis: Sendable {
   public internal(set) var deadlocks: [Deadlock]
   /// Pools every thread of which is blocked: a hang of all their work.
   public internal(set) var starvedPools: [PoolStarvation]
+  /// Tasks that retry forever on waits only their timers end (seen re-entering them).
+  public internal(set) var retryLeaks: [RetryLeak]
+  /// Tasks in such a wait not yet seen entering it more than once: the next snapshot may
+  /// show them back in it (`confirmed(by:)`).
+  var retryWaitsAwaitingEvidence: [RetryLeak]
 
   /// What may be said of the process. A deadlock found is a deadlock even when some facts
   /// are hidden; but without a finding, hidden facts leave the verdict unknown.
@@ -101,6 +106,9 @@ public struct Analysis: Sendable {
       if reach == nil { reach = Reach(snapshot: snapshot, waiters: waiters) }
       requirements[index] = reach?.requirement(of: snapshot.tasks[index].id, wait: wait)
     }
+    let retryWaits = Self.retryWaits(in: snapshot, reach: &reach, waiters: waiters)
+    retryLeaks = retryWaits.filter { $0.episodes >= Self.retryEpisodesNeeded }
+    retryWaitsAwaitingEvidence = retryWaits.filter { $0.episodes < Self.retryEpisodesNeeded }
     self.holders = holders
     self.waiters = waiters
     self.requirements = Requirements(snapshot: snapshot, byPosition: requirements)

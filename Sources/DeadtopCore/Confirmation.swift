@@ -63,6 +63,10 @@ extension Analysis {
     result.deadlocks = deadlocks.filter { $0.waitingTasks.allSatisfy(stillWaiting) }
     result.starvedPools = starvedPools.filter { $0.threads.allSatisfy(stillWaiting) }
     result.deadlocked = Set(result.deadlocks.flatMap(\.waitingTasks))
+    // A retry leak needs the opposite of a deadlock's evidence: a new wait at the same site.
+    let seenAgain = retryWaitsAwaitingEvidence.map { $0.seenAgain(in: earlier, now: snapshot) }
+    result.retryLeaks += seenAgain.filter { $0.episodes >= Self.retryEpisodesNeeded }
+    result.retryWaitsAwaitingEvidence = seenAgain.filter { $0.episodes < Self.retryEpisodesNeeded }
     return result
   }
 }

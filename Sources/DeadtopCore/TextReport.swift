@@ -23,6 +23,10 @@ public enum TextReport {
       line()
       lines(Self.lines(of: Explanation(starvation, in: analysis)))
     }
+    for (index, leak) in analysis.retryLeaks.enumerated() {
+      line()
+      lines(Self.lines(of: Explanation(leak, number: index + 1, in: analysis)))
+    }
     for (index, potential) in analysis.potentialDeadlocks.enumerated() {
       line()
       lines(describe(potential, number: index + 1))
@@ -80,11 +84,11 @@ public enum TextReport {
       ]
     }
     guard count > 0 else {
-      return potential == 0
-        ? ["No deadlock found."]
-        : [
-          "No deadlock found, but \(potential) potential deadlock\(potential == 1 ? "" : "s") from lock order."
-        ]
+      var but: [String] = []
+      if potential > 0 { but.append("\(counted(potential, "potential deadlock")) from lock order") }
+      let leaks = analysis.retryLeaks.count
+      if leaks > 0 { but.append("\(counted(leaks, "task")) leaked, retrying forever") }
+      return ["No deadlock found" + (but.isEmpty ? "." : ", but " + but.joined(separator: " and ") + ".")]
     }
     let noun = count == 1 ? "1 deadlock" : "\(count) deadlocks"
     let stuck = analysis.deadlocked.count

@@ -29,6 +29,8 @@ public enum JSONReport {
     public var profile: ProfileEntry
     public var tasks: [TaskEntry]
     public var resources: [ResourceEntry]
+    /// Tasks that retry forever on waits no task can end another way.
+    public var retryLeaks: [RetryLeakEntry]
     public var warnings: [String]
   }
 
@@ -289,6 +291,9 @@ public enum JSONReport {
           sendOnlyUsers: Self.users(of: resource, onlyUsing: .maySend),
           members: resource.kind.isSynchronizer ? resource.listsMembers : nil,
           references: resource.references)
+      },
+      retryLeaks: analysis.retryLeaks.enumerated().map { index, leak in
+        entry(leak, number: index + 1, in: analysis)
       },
       warnings: snapshot.warnings)
   }

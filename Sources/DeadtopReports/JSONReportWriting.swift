@@ -12,6 +12,7 @@ extension JSONReport.Document: JSONWritable {
     json.field("process", process)
     json.field("profile", profile)
     json.field("resources", resources)
+    json.field("retryLeaks", retryLeaks)
     json.field("schedtrace", schedtrace)
     json.field("schema", schema)
     json.field("summary", summary)

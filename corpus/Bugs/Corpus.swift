@@ -7,14 +7,15 @@ import DemoScenarios
 /// keeps the process alive for deadtop to attach, as a service that leaked would stay.
 public enum Corpus {
   public static let all: [Scenario] =
-    timeoutLeaks + abandonedSenders + leakedLocks + waitGroupBugs + lockOrderInversions
+    timeoutLeaks + abandonedSenders + leakedLocks + waitGroupBugs + lockOrderInversions + retryLeaks
 
   /// The bugs in two or more locks taken in opposite orders: each also has a run that
   /// does not deadlock (`-sequential`), which lock order must predict. (A lock left
   /// locked involves one lock: no order to predict.)
   public static let lockOrderBugs = lockOrderInversions.filter { !$0.onlyPredicted }.map(\.name)
 
-  /// What deadtop must report on a bug: the finding's kind and a task it names. A
+  /// What deadtop must report on a bug: the finding's kind (a deadlock's, or `retry-leak`)
+  /// and a task it names. A
   /// `-sequential` run of a lock-order bug must be reported as a potential deadlock
   /// instead (its twin's expectation names the bug itself).
   public struct Expected: Sendable {
@@ -45,5 +46,6 @@ public enum Corpus {
     "sequins-90": Expected(kind: "cycle", task: "watch-update"),
     "matrixone-25281": Expected(kind: "cycle", task: "get-lock-holder"),
     "spreed-signaling-742": Expected(kind: "cycle", task: "publish-sessions"),
+    "grpc-go-862": Expected(kind: "retry-leak", task: "reset-transport"),
   ]
 }

@@ -82,6 +82,14 @@ enum Header {
       text = Self.whole(
         [banner] + (state.view != .deadlocks ? ["[3] explains it"] : []), separator: "  ", width: rect.width,
         glyphs: glyphs)
+    } else if !analysis.retryLeaks.isEmpty {
+      role = .warning
+      let banner =
+        " No deadlock, but \(counted(analysis.retryLeaks.count, "task")) leaked, retrying forever on waits no "
+        + "task can end"
+      text = Self.whole(
+        [banner] + (state.view != .deadlocks ? ["[3] explains it"] : []), separator: "  ", width: rect.width,
+        glyphs: glyphs)
     } else {
       role = .good
       text = " No deadlock."

@@ -9,7 +9,7 @@ enum DeadlocksView {
 
   static func lines(_ context: ViewContext) -> [ViewLine] {
     let analysis = context.analysis
-    guard !analysis.deadlocks.isEmpty || !analysis.starvedPools.isEmpty else {
+    guard !analysis.deadlocks.isEmpty || !analysis.starvedPools.isEmpty || !analysis.retryLeaks.isEmpty else {
       return [
         ViewLine("No deadlock.", .good), ViewLine(""),
         ViewLine("Every blocked task waits for something that can still happen.", .dim),
@@ -22,6 +22,9 @@ enum DeadlocksView {
     }
     for starvation in analysis.starvedPools {
       lines += self.lines(of: Explanation(starvation, in: analysis), chain: nil)
+    }
+    for (index, leak) in analysis.retryLeaks.enumerated() {
+      lines += self.lines(of: Explanation(leak, number: index + 1, in: analysis), chain: nil)
     }
     return lines
   }
