@@ -8,6 +8,7 @@ import DemoScenarios
 public enum Corpus {
   public static let all: [Scenario] =
     timeoutLeaks + abandonedSenders + leakedLocks + waitGroupBugs + lockOrderInversions + retryLeaks
+    + condBugs + unclosedChannels
 
   /// The bugs in two or more locks taken in opposite orders: each also has a run that
   /// does not deadlock (`-sequential`), which lock order must predict. (A lock left
@@ -47,5 +48,12 @@ public enum Corpus {
     "matrixone-25281": Expected(kind: "cycle", task: "get-lock-holder"),
     "spreed-signaling-742": Expected(kind: "cycle", task: "publish-sessions"),
     "grpc-go-862": Expected(kind: "retry-leak", task: "reset-transport"),
+    "rethinkdb-go-388": Expected(kind: "retry-leak", task: "epsilon-greedy-decay"),
+    "charon-123": Expected(kind: "stuck-forever", task: "await-duty-1"),
+    "supervisord-223": Expected(kind: "stuck-forever", task: "main"),
+    "bee-2707": Expected(kind: "stuck-forever", task: "push-peer"),
+    "lestrrat-backoff-30": Expected(kind: "stuck-forever", task: "backoff-controller"),
+    "whatgotdone-676": Expected(kind: "cycle", task: "fetch-user-entries"),
+    "go-deep-26": Expected(kind: "stuck-forever", task: "batch-worker"),
   ]
 }

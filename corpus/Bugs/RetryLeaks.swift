@@ -4,7 +4,7 @@ import DemoScenarios
 /// A task that retries with a backoff until its context is cancelled, on a context that
 /// nobody can cancel any more: it never blocks for good, and never ends.
 extension Corpus {
-  static let retryLeaks: [Scenario] = [grpcGo862]
+  static let retryLeaks: [Scenario] = [grpcGo862, rethinkdbGo388]
 
   /// grpc/grpc-go: DialContext with a blocking dial returns `(nil, err)` when its context
   /// times out, "without properly closing the ClientConn, resulting in an unavoidable
@@ -69,5 +69,54 @@ extension Corpus {
     }
     _ = dialContext(timeout: 0.1)
     pause(milliseconds: 300)  // the transport goroutine retries a few times
+  }
+
+  /// rethinkdb/rethinkdb-go: each reconnect makes a new cluster, whose epsilon-greedy
+  /// host pool starts epsilonGreedyDecay, a loop on `select { case <-p.quit: return; case
+  /// <-ticker.C: decay }`. "Because Cluster#Close() doesn't call hp.Close() this goroutine
+  /// is never stopped": one leaks per reconnect, ticking forever. Fixed by closing the
+  /// host pool in Cluster.Close.
+  static let rethinkdbGo388 = Scenario(
+    name: "rethinkdb-go-388",
+    summary: "closing a cluster leaves its host pool's decay loop ticking forever",
+    story:
+      "reconnect makes a cluster whose host pool starts task epsilon-greedy-decay, which decays the "
+      + "hosts' scores on each tick until channel quit is closed. Closing the cluster does not close "
+      + "the pool: nobody can close quit any more, and the decay loop ticks on for good.",
+    fix: "Cluster.close closes its host pool, which closes quit.",
+    source: "https://github.com/rethinkdb/rethinkdb-go/issues/388"
+  ) { fixed in
+    final class HostPool: @unchecked Sendable {
+      let quit: Channel<Void>
+      init(quit: Channel<Void>) { self.quit = quit }
+      func close() { quit.close() }
+    }
+    func newEpsilonGreedy() -> HostPool {
+      let quit = Channel<Void>(name: "quit")
+      let ticker = Ticker(every: 0.03, name: "decay ticker")
+      spawn("epsilon-greedy-decay") {
+        while true {
+          var stop = false
+          select(.receive(quit) { _ in stop = true }, .receive(ticker.channel) { _ in })  // decays on a tick
+          if stop {
+            ticker.stop()
+            return
+          }
+        }
+      }
+      return HostPool(quit: quit)
+    }
+    final class Cluster: @unchecked Sendable {
+      let hostPool: HostPool
+      init(hostPool: HostPool) { self.hostPool = hostPool }
+      func close(fixed: Bool) { if fixed { hostPool.close() } }
+    }
+    func reconnect() {
+      let cluster = Cluster(hostPool: newEpsilonGreedy())
+      pause(milliseconds: 20)  // the session uses it
+      cluster.close(fixed: fixed)
+    }
+    reconnect()
+    pause(milliseconds: 300)
   }
 }
