@@ -8,6 +8,11 @@ import Synchronization
 /// callers as waiting for it: a body that calls `do` on its own once (in Go, a deadlock)
 /// is a task waiting for itself, and a body that waits for a task which calls `do` is a
 /// cycle. A body that throws counts as run, as a panicking one does in Go.
+///
+/// For lock-order prediction a once is a lock: its body runs holding it, and every `do`
+/// takes it, even once it has run. A task that calls `do` holding mutex L, where the
+/// body locks L, deadlocks whenever it is the first caller (on itself) or comes while
+/// another task runs the body: a run where the body happened to run first predicts it.
 public final class Once: @unchecked Sendable {
   private let done = Atomic<Bool>(false)
   private let lock = RuntimeLock()
@@ -34,9 +39,20 @@ public final class Once: @unchecked Sendable {
     file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function,
     _ body: () throws -> Void
   ) rethrows {
-    if done.load(ordering: .acquiring) { return }
+    if done.load(ordering: .acquiring) {
+      // Taking it now would not wait, but the same call coming first would run the body.
+      let task = currentTask()
+      if task.pointee.held_count != 0 {
+        Runtime.shared.noteLockOrder(
+          task, to: registration.lockClass, site: Runtime.shared.site(file, line, function),
+          mode: UInt32(DT_HOLD_EXCLUSIVE))
+      }
+      return
+    }
     let task = currentTask()
     let site = Runtime.shared.site(file, line, function)
+    Runtime.shared.noteLockOrder(
+      task, to: registration.lockClass, site: site, mode: UInt32(DT_HOLD_EXCLUSIVE))
     lock.lock()
     if done.load(ordering: .relaxed) { return lock.unlock() }
     if runner != 0 {
@@ -51,8 +67,7 @@ public final class Once: @unchecked Sendable {
     }
     runner = task.pointee.id
     lock.unlock()
-    // Held with no lock class: a once takes no part in lock-order prediction.
-    dt_task_push_hold(task, id, site, UInt32(DT_HOLD_EXCLUSIVE), 0)
+    dt_task_push_hold(task, id, site, UInt32(DT_HOLD_EXCLUSIVE), registration.lockClass)
     defer { finish(task) }
     try body()
   }

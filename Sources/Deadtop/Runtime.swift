@@ -253,6 +253,7 @@ final class Runtime: @unchecked Sendable {
         nameReference != 0
         ? nameReference & DT_CLASS_REFERENCE : DT_CLASS_BY_SITE | (site & DT_CLASS_REFERENCE)
       if kind == Int32(DT_RESOURCE_RWMUTEX) { lockClass |= DT_CLASS_RWMUTEX }
+      if kind == Int32(DT_RESOURCE_ONCE) { lockClass |= DT_CLASS_ONCE }
       guard let index = freeResourceSlots.popLast() else {
         dt_fetch_add_u64(&header.pointee.resources_dropped, 1)
         return ResourceRegistration(id: id, slot: nil, lockClass: lockClass)
@@ -321,7 +322,7 @@ extension Runtime {
       for index in 0..<count {
         let held = bytes.load(fromByteOffset: index * MemoryLayout<dt_hold>.stride, as: dt_hold.self)
         // Nesting two locks of one class (hand-over-hand) is not an order between classes;
-        // a hold with no class (a Once running its body) takes no part.
+        // a hold with no class takes no part.
         guard held.lock_class != lockClass, held.lock_class != 0 else { continue }
         let key = dt_edge_key(held.lock_class, lockClass, held.mode, mode)
         if dt_edge_set_contains(edgeSet, edgeSetMask, key) != 0 { continue }

@@ -109,7 +109,7 @@ extension Analysis {
 extension LockClass.Identity {
   /// The class a lock belongs to: its name, or its creation site when it has none.
   init?(_ resource: ResourceInfo) {
-    guard resource.kind == .mutex || resource.kind == .rwMutex else { return nil }
+    guard resource.kind == .mutex || resource.kind == .rwMutex || resource.kind == .once else { return nil }
     if let name = resource.name {
       self = .name(name)
     } else if let site = resource.site {

@@ -138,9 +138,12 @@ public enum TextReport {
     let chain = (potential.classes + [potential.classes[0]]).map(\.label).joined(separator: " → ")
     var out = ["Potential deadlock \(number) (lock order, \(status)): \(chain)"]
     for edge in potential.edges {
-      var line = "    task \(edge.task) took \(edge.to.label)"
+      // A once is taken by calling `do` and held while its body runs.
+      var line = "    task \(edge.task) \(edge.to.kind == .once ? "called do on" : "took") \(edge.to.label)"
       if let site = edge.toSite { line += " at \(site.description)" }
-      line += " while holding \(edge.from.label)"
+      line +=
+        edge.from.kind == .once
+        ? " while running the body of \(edge.from.label)" : " while holding \(edge.from.label)"
       if let site = edge.fromSite { line += " (taken at \(site.description))" }
       out.append(line)
     }

@@ -103,7 +103,8 @@ extension SegmentDecoder {
 
   /// A class is a lock's name, or its creation site when it has none (Labels words it).
   private func lockClass(_ key: UInt32, stringsUsed: UInt64) -> LockClass {
-    let kind: ResourceInfo.Kind = key & DT_CLASS_RWMUTEX != 0 ? .rwMutex : .mutex
+    let kind: ResourceInfo.Kind =
+      key & DT_CLASS_RWMUTEX != 0 ? .rwMutex : key & DT_CLASS_ONCE != 0 ? .once : .mutex
     let reference = key & DT_CLASS_REFERENCE
     if key & DT_CLASS_BY_SITE != 0 {
       return LockClass(

@@ -173,6 +173,29 @@ import Testing
     worker.join()
   }
 
+  final class Server: @unchecked Sendable {
+    let requests: Channel<Int>
+    init(requests: Channel<Int>) { self.requests = requests }
+  }
+
+  /// A known false report: a channel made in a factory function and kept in an object's
+  /// field is counted once however many tasks reach the object, exactly as a channel
+  /// only its idle receiver's closure captures; counts cannot tell the two apart (that
+  /// needs a reachability scan, as Go's collector does). Made in the initializer, or as
+  /// a property's default, the channel's count is not trusted and nothing is reported.
+  @Test func anIdleWorkerOnAFactoryMadeChannelKeptInAnObjectIsAKnownFalseReport() throws {
+    func makeServer() -> Server { Server(requests: Channel(name: "factory-requests")) }
+    let server = makeServer()
+    let worker = spawn("factory-worker") { for request in server.requests { _ = request } }
+    let deadline = Date().addingTimeInterval(10)
+    while try reader.snapshot().task(worker.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
+    usleep(600_000)  // a reference measurement after the block
+    let reported = try everReported([worker.id])
+    withKnownIssue("a field's one reference looks like the worker's own") { #expect(!reported) }
+    server.requests.close()
+    worker.join()
+  }
+
   @Test func aReceiverWaitingForASlowSenderIsNotReported() throws {
     let results = Channel<Int>(name: "slow-results")
     let sender = spawn("slow-sender") {

@@ -237,6 +237,36 @@ final class Log: @unchecked Sendable {
     #expect(cycle?.edges.count == 2)
   }
 
+  /// A once is a lock for prediction: its body locks the registry mutex, and a later
+  /// caller calls `do` holding that mutex. Had that caller come first, it would have run
+  /// the body holding the mutex and deadlocked on itself; coming while another task ran
+  /// the body, it would deadlock with it.
+  @Test func aOnceWhoseBodyTakesALockItsCallersHoldIsPredicted() throws {
+    let registry = Mutex(name: "once-registry")
+    let setup = Once(name: "once-setup")
+    spawn("first-caller") { setup.do { registry.withLock {} } }.join()
+    spawn("holding-caller") { registry.withLock { setup.do { registry.withLock {} } } }.join()
+    let analysis = Analysis(try SegmentSource(pid: getpid()).snapshot())
+    let cycle = analysis.potentialDeadlocks.first {
+      Set($0.classes.map(\.label)) == ["once \"once-setup\"", "mutex \"once-registry\""]
+    }
+    #expect(cycle?.kind == .lockOrder)
+    #expect(cycle?.happening == nil)
+    #expect(cycle?.edges.count == 2)
+  }
+
+  @Test func aOnceCalledUnderALockItsBodyDoesNotTakeIsNoPrediction() throws {
+    let registry = Mutex(name: "once-unrelated-registry")
+    let setup = Once(name: "once-unrelated-setup")
+    spawn("unrelated-caller") { registry.withLock { setup.do {} } }.join()
+    spawn("unrelated-later") { registry.withLock { setup.do {} } }.join()
+    let analysis = Analysis(try SegmentSource(pid: getpid()).snapshot())
+    #expect(
+      !analysis.potentialDeadlocks.contains {
+        $0.classes.contains { $0.label == "once \"once-unrelated-setup\"" }
+      })
+  }
+
   /// The read-write-read deadlock predicted in a run where it did not happen: a task
   /// re-takes a read lock it holds while no writer waits, and another task write-locks
   /// the RWMutex later, holding nothing else.

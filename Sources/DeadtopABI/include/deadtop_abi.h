@@ -146,9 +146,11 @@ typedef struct {
 _Static_assert(sizeof(dt_header) == 72 + 16 * DT_TABLE_COUNT + 72 + DT_NAME_BYTES + 128, "dt_header layout");
 
 /* A lock class: locks that play the same role. The name's string reference for a named
- * lock, else DT_CLASS_BY_SITE | its creation site; DT_CLASS_RWMUTEX marks rwmutexes. */
+ * lock, else DT_CLASS_BY_SITE | its creation site; DT_CLASS_RWMUTEX marks rwmutexes,
+ * DT_CLASS_ONCE sync.Once values (held while their body runs, taken by every `do`). */
 #define DT_CLASS_BY_SITE 0x80000000u
 #define DT_CLASS_RWMUTEX 0x40000000u
+#define DT_CLASS_ONCE 0x20000000u
 #define DT_CLASS_REFERENCE 0x1fffffffu
 
 typedef struct {
