@@ -85,6 +85,7 @@ public struct TaskFacts: Sendable, Equatable {
         out += " ago"
       }
       if analysis.deadlocked.contains(task.id) { out += "  [DEADLOCKED]" }
+      if analysis.retryLeaks.contains(where: { $0.task == task.id }) { out += "  [LEAKED: retries forever]" }
       if task.stale { out += "  [stale]" }
     }
     if task.detail != nil || task.cpuSeconds != nil {

@@ -49,6 +49,10 @@ public final class FleetMetrics {
   static var hangs: MetricNameDescriptor {
     name("hangs", "", "Starved thread pools (every Swift concurrency pool thread blocked).")
   }
+  static var retryLeaks: MetricNameDescriptor {
+    name(
+      "retry_leaks", "", "Tasks that retry forever on waits only their timers end (leaked, not deadlocked).")
+  }
   static var potential: MetricNameDescriptor {
     name("potential_deadlocks", "", "Lock-order cycles that have not deadlocked.")
   }
@@ -131,6 +135,7 @@ public final class FleetMetrics {
     }
     gauge(Self.deadlocked, Double(analysis.deadlocked.count))
     gauge(Self.hangs, Double(analysis.starvedPools.count))
+    gauge(Self.retryLeaks, Double(analysis.retryLeaks.count))
     gauge(Self.potential, Double(analysis.potentialDeadlocks.filter { $0.happening == nil }.count))
     gauge(Self.longestWait, longest)
     if snapshot.process.source == .runtime {

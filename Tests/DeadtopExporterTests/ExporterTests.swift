@@ -43,6 +43,7 @@ func abba(pid: Int32) -> Analysis {
       text.contains(#"deadtop_deadlocks{\#(identity),kind="cycle",certainty="certain"} 1.0"#), "\(text)")
     #expect(text.contains(#"deadtop_deadlocks{\#(identity),kind="cycle",certainty="likely"} 0.0"#))
     #expect(text.contains("deadtop_deadlocked_tasks{\(identity)} 2.0"))
+    #expect(text.contains("deadtop_retry_leaks{\(identity)} 0.0"))
     #expect(text.contains(#"deadtop_tasks{\#(identity),state="blocked"} 2.0"#))
     #expect(text.contains(#"deadtop_blocked_tasks{\#(identity),wait="mutex"} 2.0"#))
     #expect(text.contains("deadtop_longest_wait_seconds{\(identity)} 3.0"))

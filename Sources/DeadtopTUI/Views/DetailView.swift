@@ -46,6 +46,13 @@ enum DetailView {
       lines.append(
         ViewLine("  \(context.glyphs.marker) DEADLOCKED: it can never proceed. See view 3.", .deadlock))
     }
+    if analysis.retryLeaks.contains(where: { $0.task == id }) {
+      lines.append(ViewLine(""))
+      lines.append(
+        ViewLine(
+          "  \(context.glyphs.marker) LEAKED: it retries forever, and nothing else can end its wait. See view 3.",
+          .warning))
+    }
     return lines
   }
 

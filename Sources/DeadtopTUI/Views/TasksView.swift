@@ -20,6 +20,8 @@ enum TasksView {
     var site: String
     var deadlocked: Bool
     var longWait: Bool
+    /// Retries forever (a retry leak): shown as a warning, like a long wait.
+    var leaked: Bool
     var ended: Bool
 
     var searchText: String { "\(id) \(tid) \(name) \(state) \(wait) \(blockedBy) \(holds) \(site)" }
@@ -62,7 +64,8 @@ enum TasksView {
             narrow ? row.site.replacingOccurrences(of: ".swift:", with: ":") : row.site,
           ]
           if !narrow { cells.append(row.holds) }
-          let role: Role = row.deadlocked ? .deadlock : row.longWait ? .warning : row.ended ? .ended : .normal
+          let role: Role =
+            row.deadlocked ? .deadlock : row.longWait || row.leaked ? .warning : row.ended ? .ended : .normal
           return TableRow(cells: cells, role: role, subject: .task(row.id))
         },
         empty: filter.isEmpty ? "No tasks." : "No task matches /\(filter)",
@@ -110,7 +113,7 @@ enum TasksView {
         id: id, tid: "-", name: "task \(id)", state: "gone", wait: "", blockedBy: "", waitSeconds: nil,
         waited: "",
         holds: "",
-        site: "", deadlocked: false, longWait: false, ended: true)
+        site: "", deadlocked: false, longWait: false, leaked: false, ended: true)
     }
     var wait = task.detail ?? ""
     var blockedBy = ""
@@ -135,6 +138,6 @@ enum TasksView {
       holds: holds.joined(separator: ", "),
       site: site?.short ?? "",
       deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
-      ended: task.state == .ended)
+      leaked: analysis.retryLeaks.contains { $0.task == task.id }, ended: task.state == .ended)
   }
 }
