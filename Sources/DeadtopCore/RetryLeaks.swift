@@ -18,8 +18,8 @@ public struct RetryLeak: Sendable, Equatable {
   public var episodes: Int
   /// When the first of those began, on the process's clock.
   public var sinceNanoseconds: UInt64
-  /// Why the other cases can never fire.
-  public var reason: String
+  /// Why the other cases can never fire (worded by `Guess.describe(in:)`).
+  public var guess: Guess
 }
 
 extension Analysis {
@@ -42,7 +42,9 @@ extension Analysis {
         snapshot.position(ofResource: entry.resource).map { snapshot.resources[$0].clockDriven } ?? false
       }
       let others = wait.cases.filter { !isClockDriven($0) }
-      guard !others.isEmpty, others.count < wait.cases.count else { continue }
+      guard !others.isEmpty, others.count < wait.cases.count,
+        others.allSatisfy({ mayBeProvenDead($0.resource, in: snapshot, waiters: waiters) })
+      else { continue }
       // The same question as for any wait, with the clock's cases taken away.
       var withoutClock = wait
       withoutClock.cases = others
@@ -51,17 +53,37 @@ extension Analysis {
       guard let requirement = reach?.requirement(of: id, wait: withoutClock), requirement.mode == .any,
         let guess = requirement.guess, guess.isCertain, !guess.hasNoCases
       else { continue }
-      let earlier = snapshot.events.filter { event in
-        event.kind == .block && event.task == id && event.waitKind == .select && event.site == wait.site
-          && event.timeNanoseconds < wait.sinceNanoseconds
-      }
       found.append(
         RetryLeak(
-          task: id, site: wait.site, deadCases: others, episodes: earlier.count + 1,
-          sinceNanoseconds: earlier.map(\.timeNanoseconds).min() ?? wait.sinceNanoseconds,
-          reason: guess.describe(in: snapshot)))
+          task: id, site: wait.site, deadCases: others, episodes: 1, sinceNanoseconds: wait.sinceNanoseconds,
+          guess: guess))
+    }
+    guard !found.isEmpty else { return found }
+    // The earlier waits at the same site, from one pass over the event ring.
+    var positions: [TaskID: Int] = [:]
+    for (position, leak) in found.enumerated() { positions[leak.task] = position }
+    let waitStarts = found.map(\.sinceNanoseconds)
+    for event in snapshot.events where event.kind == .block && event.waitKind == .select {
+      guard let position = positions[event.task], event.site == found[position].site,
+        event.timeNanoseconds < waitStarts[position]
+      else { continue }
+      found[position].episodes += 1
+      found[position].sinceNanoseconds = min(found[position].sinceNanoseconds, event.timeNanoseconds)
     }
     return found
+  }
+}
+
+extension Analysis {
+  /// The first test `Reach` makes before it proves a channel out of every running task's
+  /// reach, without asking it: a retry loop on a live context (most of them) costs no more.
+  fileprivate static func mayBeProvenDead(
+    _ resource: ResourceID, in snapshot: Snapshot, waiters: [ResourceID: [TaskID]]
+  ) -> Bool {
+    guard let position = snapshot.position(ofResource: resource),
+      let references = snapshot.resources[position].references
+    else { return false }
+    return references <= (waiters[resource]?.count ?? 0) && Reach.framesHoldAll(snapshot.resources[position])
   }
 }
 
@@ -97,7 +119,7 @@ extension Explanation {
           + "since no task can ever \(dead.joined(separator: " or ")) (certain)", task: leak.task),
       .wait(Explanation.waitLine(leak.task, in: snapshot), task: leak.task),
       .section("seen entering that wait \(counted(leak.episodes, "time"))\(since)"),
-      .reason("why certain: \(leak.reason)"),
+      .reason("why certain: \(leak.guess.describe(in: snapshot))"),
     ]
   }
 }

@@ -346,11 +346,14 @@ final class Log: @unchecked Sendable {
     func blocked(_ task: TaskHandle) throws -> Bool { try reader.snapshot().task(task.id)?.state == .blocked }
     while try !(blocked(receiver) && blocked(selector)) && Date() < deadline { usleep(2000) }
     usleep(30_000)  // past any spin: both sleep
+    // Read each event soon after it is written: tests running beside this one write to
+    // the same ring, which keeps only the latest events.
+    let blocks = try reader.snapshot().events
     quiet.send(1)
     chosen.send(2)
     receiver.join()
     selector.join()
-    let events = try reader.snapshot().events
+    let events = blocks + (try reader.snapshot().events)
     let receiverBlock = try #require(events.first { $0.kind == .block && $0.task == receiver.id })
     #expect(receiverBlock.target == quiet.id && receiverBlock.waitKind == .receive)
     #expect(

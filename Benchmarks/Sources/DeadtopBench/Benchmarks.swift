@@ -180,6 +180,14 @@ enum BenchmarkSuite {
         "  \(count) tasks, \(count) channels, \(analysis.deadlocks.count) deadlocks "
           + "(\(analysis.deadlocked.count) tasks stuck): analysis \(milliseconds(analyse))")
     }
+    for count in [1_000, 10_000] {
+      let snapshot = syntheticRetrySnapshot(tasks: count)
+      let analyse = nanosecondsPerOperation(1) { blackHole(Analysis(snapshot).retryLeaks.count) }
+      let analysis = Analysis(snapshot)
+      print(
+        "  \(count) tasks, half in retry loops on a timer and a context, \(analysis.retryLeaks.count) retry "
+          + "leaks: analysis \(milliseconds(analyse))")
+    }
   }
 
   // MARK: The live view

@@ -177,4 +177,43 @@ extension BenchmarkSuite {
       process: ProcessSummary(pid: 1, name: "synthetic-channels", source: .recording),
       takenAtNanoseconds: 1, tasks: tasks, resources: resources)
   }
+
+  /// Tasks in retry loops: half run, the rest wait in a select on a timer of their own
+  /// and a context's done channel; every tenth context is held by nobody else (a retry
+  /// leak), the others by a running task. The event ring holds a thousand earlier waits.
+  static func syntheticRetrySnapshot(tasks count: Int) -> Snapshot {
+    var tasks: [TaskInfo] = []
+    var resources: [ResourceInfo] = []
+    var events: [Event] = []
+    let site = CallSite(file: "Retry.swift", line: 9, function: "retry()")
+    for index in 0..<count {
+      let id = UInt64(index + 1)
+      guard index % 2 == 1 else {
+        tasks.append(TaskInfo(id: id, name: "t\(index)", state: .running))
+        continue
+      }
+      let leaked = index % 20 == 1
+      let timer = 1_000_000 + id
+      resources.append(ResourceInfo(id: timer, kind: .channel, capacity: 1, clockDriven: true, users: [id]))
+      var done = ResourceInfo(
+        id: id, kind: .channel, name: "ctx\(index)", site: site, users: leaked ? [id] : [id, id - 1],
+        references: leaked ? 1 : 2)
+      done.createdAtNanoseconds = 1
+      resources.append(done)
+      let wait = Wait(
+        kind: .select, target: .resource(0), sinceNanoseconds: 2_000, sequence: id, site: site,
+        cases: [
+          Wait.Case(resource: timer, operation: .receive), Wait.Case(resource: id, operation: .receive),
+        ])
+      tasks.append(TaskInfo(id: id, name: "t\(index)", state: .blocked, wait: wait))
+      if events.count < 1_000 {
+        events.append(Event(kind: .block, timeNanoseconds: 1_000, task: id, site: site, waitKind: .select))
+      }
+    }
+    var snapshot = Snapshot(
+      process: ProcessSummary(pid: 1, name: "synthetic-retries", source: .recording),
+      takenAtNanoseconds: 3_000, tasks: tasks, resources: resources)
+    snapshot.events = events
+    return snapshot
+  }
 }
