@@ -32,6 +32,13 @@ import Testing
     return nil
   }
 
+  /// Returns once `task` is blocked and the sampler has measured references since.
+  func waitUntilMeasuredBlocked(_ task: TaskHandle) throws {
+    let deadline = Date().addingTimeInterval(10)
+    while try reader.snapshot().task(task.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
+    usleep(600_000)  // the sampler measures references every 250 ms
+  }
+
   /// Whether any of `tasks` is reported deadlocked over a second of snapshots.
   func everReported(_ tasks: [UInt64]) throws -> Bool {
     for _ in 0..<8 {
@@ -131,9 +138,7 @@ import Testing
       return spawn("kept-cancel") { _ = context.done.receive() }
     }
     let waiter = startWaiter()
-    let deadline = Date().addingTimeInterval(10)
-    while try reader.snapshot().task(waiter.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
-    usleep(600_000)  // a reference measurement after the block
+    try waitUntilMeasuredBlocked(waiter)
     #expect(try !everReported([waiter.id]))
     kept.value?()
     waiter.join()
@@ -150,9 +155,7 @@ import Testing
       return spawn("child-of-kept") { _ = child.done.receive() }
     }
     let waiter = startWaiter()
-    let deadline = Date().addingTimeInterval(10)
-    while try reader.snapshot().task(waiter.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
-    usleep(600_000)  // a reference measurement after the block
+    try waitUntilMeasuredBlocked(waiter)
     #expect(try !everReported([waiter.id]))
     kept.value?()
     waiter.join()
@@ -187,9 +190,7 @@ import Testing
     func makeServer() -> Server { Server(requests: Channel(name: "factory-requests")) }
     let server = makeServer()
     let worker = spawn("factory-worker") { for request in server.requests { _ = request } }
-    let deadline = Date().addingTimeInterval(10)
-    while try reader.snapshot().task(worker.id)?.state != .blocked && Date() < deadline { usleep(5_000) }
-    usleep(600_000)  // a reference measurement after the block
+    try waitUntilMeasuredBlocked(worker)
     let reported = try everReported([worker.id])
     withKnownIssue("a field's one reference looks like the worker's own") { #expect(!reported) }
     server.requests.close()
