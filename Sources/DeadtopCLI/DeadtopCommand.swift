@@ -109,7 +109,8 @@ struct DeadtopCommand: ParsableCommand {
       """,
     version: deadtopVersion,
     subcommands: [
-      AttachCommand.self, ListCommand.self, DemoCommand.self, ServeCommand.self, ScenarioCommand.self,
+      AttachCommand.self, ImportCommand.self, ListCommand.self, DemoCommand.self, ServeCommand.self,
+      ScenarioCommand.self,
     ],
     defaultSubcommand: AttachCommand.self)
 }

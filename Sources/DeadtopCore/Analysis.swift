@@ -120,6 +120,21 @@ public struct Analysis: Sendable {
     self.deadlocks = graph.explain(deadlocked: stuck)
     self.starvedPools = Self.starvedPools(
       in: snapshot, requirements: self.requirements, deadlocked: self.deadlocked)
+    if let declared = snapshot.declaredDeadlock, liveTaskCount > 0,
+      snapshot.taskCount(.blocked) == liveTaskCount
+    {
+      // The program's runtime saw every task asleep (a Go dump's fatal error): a proof
+      // deadtop takes as it is for the tasks its own rules could not place.
+      let unplaced = snapshot.tasks.filter { $0.state == .blocked && !deadlocked.contains($0.id) }.map(\.id)
+      if !unplaced.isEmpty {
+        deadlocks.append(
+          Deadlock(
+            kind: .stuckForever, certainty: .certain, cycleTasks: [], otherMembers: unplaced,
+            blockedBehind: [],
+            endedHolders: [], reason: "the program's own runtime says so: \"\(declared)\""))
+        deadlocked.formUnion(unplaced)
+      }
+    }
     if isGlobal {
       // Nothing in the runtime can wake any of them: Go's fatal "all goroutines are asleep".
       for index in deadlocks.indices where deadlocks[index].certainty == .likely {

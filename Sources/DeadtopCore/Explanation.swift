@@ -33,7 +33,8 @@ public struct Explanation: Sendable, Equatable {
     switch deadlock.kind {
     case .cycle:
       let size = deadlock.cycleTasks.count
-      let shape = size == 1 ? "a task waits for itself" : "cycle of \(size) tasks"
+      let noun = snapshot.process.source.taskNoun
+      let shape = size == 1 ? "a \(noun) waits for itself" : "cycle of \(size) \(noun)s"
       steps.append(
         .heading(
           "Deadlock \(number): \(shape) (\(deadlock.certainty.rawValue))", task: deadlock.cycleTasks.first))

@@ -16,7 +16,7 @@ extension Snapshot {
   // string of their own: a report of 10,000 tasks names some 50,000 tasks and resources.
 
   public func write(taskLabel id: TaskID, to out: TextBuffer) {
-    out += "task "
+    out += process.source == .runtime ? "task " : process.source.taskNoun + " "
     out.append(number: id)
     guard let position = position(of: id) else { return }
     out += " \""
@@ -176,6 +176,8 @@ extension Snapshot {
   /// `channel "jobs" 2/4 closed, used by task 2 "producer"`: a channel's or other
   /// primitive's state in a few words.
   public func describeState(of resource: ResourceInfo) -> String? {
+    // A goroutine dump shows who waits on a channel or lock, never its state.
+    if process.source == .goDump { return nil }
     switch resource.kind {
     case .channel:
       let fill = resource.capacity > 0 ? "buffer \(resource.count)/\(resource.capacity)" : "unbuffered"
@@ -193,7 +195,11 @@ extension Snapshot {
 
   /// How long a task has waited: `2.1s`, or `≥ 2.1s` when the source saw only since when.
   public func waited(_ wait: Wait) -> String {
-    (wait.sinceIsLowerBound ? "≥ " : "") + formatDuration(seconds(since: wait.sinceNanoseconds))
+    let seconds = seconds(since: wait.sinceNanoseconds)
+    // Go prints how long a goroutine has waited from one minute on; Java never does.
+    if process.source == .goDump && seconds < 60 { return "under a minute" }
+    if process.source == .javaDump { return "an unknown time" }
+    return (wait.sinceIsLowerBound ? "≥ " : "") + formatDuration(seconds)
   }
 
   /// The call a blocked thread is in, as a Swift developer writes it:

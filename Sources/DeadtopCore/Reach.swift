@@ -70,7 +70,7 @@ struct Reach {
       func add(_ resource: ResourceID, _ operation: Wait.Case.Operation) -> Bool {
         guard let position = snapshot.position(ofResource: resource) else { return false }
         let channel = snapshot.resources[position]
-        if channel.clockDriven || channel.closed { return false }
+        if channel.clockDriven || channel.closed || channel.usableFromOutside { return false }
         if operation == .receive && channel.count > 0 { return false }
         if operation == .send && channel.count < channel.capacity { return false }
         let reach = users(of: channel, releasing: operation)
@@ -93,16 +93,16 @@ struct Reach {
       }
       return Analysis.Requirement(mode: anyone ? .anyTask : .any, tasks: unique(partners), guess: guess)
     case .cond:
-      guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id) else {
-        return .progresses
-      }
+      guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id),
+        !snapshot.resources[position].usableFromOutside
+      else { return .progresses }
       let reach = users(of: snapshot.resources[position])
       return Analysis.Requirement(
         mode: reach.anyone ? .anyTask : .any, tasks: reach.tasks.filter { $0 != task },
         guess: Guess(id, reach.why, proven: reach.proven))
     case .waitGroup:
       guard case .resource(let id) = wait.target, let position = snapshot.position(ofResource: id),
-        snapshot.resources[position].count > 0
+        snapshot.resources[position].count > 0, !snapshot.resources[position].usableFromOutside
       else { return .progresses }
       let group = snapshot.resources[position]
       if group.listsMembers {

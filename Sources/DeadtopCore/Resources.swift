@@ -52,6 +52,9 @@ public struct ResourceInfo: Sendable, Equatable, Identifiable {
   public var listsMembers = false
   /// More users than the runtime could list.
   public var unlistedUsers = false
+  /// Tasks the snapshot does not show may use it (a goroutine dump, which may not list
+  /// every goroutine): a wait on it is never judged stuck.
+  public var usableFromOutside = false
   /// Strong references to it from outside the runtime, when the sampler counted them.
   public var references: Int?
   public var createdAtNanoseconds: UInt64 = 0

@@ -28,6 +28,9 @@ public struct Snapshot: Sendable, Equatable {
   public var pools: [ThreadPool] = []
   /// Bumped by the runtime's sampler; 0 when none runs.
   public var heartbeat: UInt64 = 0
+  /// The watched program's own runtime declared that none of its tasks can ever run
+  /// again, in these words (Go's "fatal error: all goroutines are asleep - deadlock!").
+  public var declaredDeadlock: String?
 
   public init(
     process: ProcessSummary, takenAtNanoseconds: UInt64, tasks: [TaskInfo],
@@ -71,7 +74,24 @@ public typealias TaskID = UInt64
 public typealias ResourceID = UInt64
 
 public struct ProcessSummary: Sendable, Equatable {
-  public enum Source: String, Sendable, Equatable { case runtime, proc, recording }
+  public enum Source: String, Sendable, Equatable {
+    case runtime, proc, recording
+    /// A Go goroutine dump, or a Java thread dump, read by `deadtop import`.
+    case goDump = "go-dump"
+    case javaDump = "java-dump"
+
+    /// What the reports call its tasks: a dump's own word (`goroutine`, `thread`), else
+    /// `task`.
+    public var taskNoun: String {
+      switch self {
+      case .goDump: "goroutine"
+      case .javaDump: "thread"
+      case .runtime, .proc, .recording: "task"
+      }
+    }
+
+    public var isDump: Bool { self == .goDump || self == .javaDump }
+  }
   public var pid: Int32
   public var name: String
   public var source: Source

@@ -9,12 +9,14 @@ public enum Subject: Sendable, Hashable {
 /// `compose` says which lines a task has and writes each, for either of them.
 public struct TaskFacts: Sendable, Equatable {
   public enum Label: String, Sendable {
-    case kernel, waiting, holds
+    /// The kernel's view (via /proc); `state` is a dump's own word for it.
+    case kernel, state, waiting, holds
 
     /// `waiting: `: the label and the spaces that line the texts up.
     public var heading: String {
       switch self {
       case .kernel: "kernel:  "
+      case .state: "state:   "
       case .waiting: "waiting: "
       case .holds: "holds:   "
       }
@@ -89,7 +91,7 @@ public struct TaskFacts: Sendable, Equatable {
       if task.stale { out += "  [stale]" }
     }
     if task.detail != nil || task.cpuSeconds != nil {
-      writer.line(.kernel, subject: nil) { out in
+      writer.line(snapshot.process.source.isDump ? .state : .kernel, subject: nil) { out in
         if let detail = task.detail { out += detail }
         if let cpu = task.cpuSeconds {
           if task.detail != nil { out += ", " }

@@ -31,6 +31,15 @@ public enum TextReport {
       line()
       lines(describe(potential, number: index + 1))
     }
+    if snapshot.process.source == .goDump {
+      // A Go dump proves no edge: where its goroutines wait together is what it says.
+      let groups = analysis.blockedGroups
+      if !groups.isEmpty {
+        line()
+        line("Blocked \(snapshot.process.source.taskNoun)s, by where they wait")
+        for group in groups { line("  " + group.describe(in: snapshot)) }
+      }
+    }
     let long = analysis.longWaits(atLeast: longWaitSeconds)
     if !long.isEmpty {
       line()
@@ -54,12 +63,22 @@ public enum TextReport {
   }
 
   public static func headline(_ snapshot: Snapshot) -> String {
+    if snapshot.process.source.isDump {
+      let noun = snapshot.process.source.taskNoun
+      let kind = snapshot.process.source == .goDump ? "a Go goroutine dump" : "a Java thread dump"
+      let states = [TaskState.running, .blocked].map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
+      return "\(kind.prefix(1).uppercased() + kind.dropFirst()) \"\(snapshot.process.name)\": "
+        + "\(counted(snapshot.tasks.count, noun)) (" + states.joined(separator: ", ") + ")"
+        + (snapshot.declaredDeadlock.map { "; it says \"\($0)\"" } ?? "")
+    }
     let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
     let source =
       switch snapshot.process.source {
       case .runtime: "Deadtop runtime (segment ABI \(snapshot.process.abiVersion))"
       case .proc: "/proc"
       case .recording: "a recording"
+      case .goDump: "a Go goroutine dump"
+      case .javaDump: "a Java thread dump"
       }
     return
       "Process \(snapshot.process.pid) \"\(snapshot.process.name)\" via \(source), "
@@ -92,14 +111,15 @@ public enum TextReport {
     }
     let noun = count == 1 ? "1 deadlock" : "\(count) deadlocks"
     let stuck = analysis.deadlocked.count
+    let task = analysis.snapshot.process.source.taskNoun
     if analysis.isGlobal {
       return [
-        "DEADLOCK: \(noun), \(stuck == 1 ? "1 task" : "\(stuck) tasks") stuck. Every live task is blocked: the whole "
+        "DEADLOCK: \(noun), \(counted(stuck, task)) stuck. Every live \(task) is blocked: the whole "
           + "process is stuck (Go: \"all goroutines are asleep\")."
       ]
     }
     return [
-      "DEADLOCK: \(noun), \(stuck) of \(analysis.liveTaskCount) live tasks stuck; "
+      "DEADLOCK: \(noun), \(stuck) of \(analysis.liveTaskCount) live \(task)s stuck; "
         + "the others run on (a partial deadlock)."
     ]
   }
@@ -299,6 +319,8 @@ public enum TextReport {
           out += resource.wayUsed(by: user)
         }
       }
+    } else if holders.isEmpty && snapshot.process.source == .goDump {
+      out += ": its holder and users are not in a goroutine dump"
     } else if holders.isEmpty {
       out += ": free"
     } else {

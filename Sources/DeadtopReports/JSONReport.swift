@@ -31,6 +31,8 @@ public enum JSONReport {
     public var resources: [ResourceEntry]
     /// Tasks that retry forever on waits no task can end another way.
     public var retryLeaks: [RetryLeakEntry]
+    /// A Go dump's blocked goroutines by where they wait; absent for other sources.
+    public var groups: [GroupEntry]?
     public var warnings: [String]
   }
 
@@ -295,6 +297,8 @@ public enum JSONReport {
       retryLeaks: analysis.retryLeaks.enumerated().map { index, leak in
         entry(leak, number: index + 1, in: analysis)
       },
+      groups: snapshot.process.source == .goDump
+        ? analysis.blockedGroups.map { entry($0, in: snapshot) } : nil,
       warnings: snapshot.warnings)
   }
 

@@ -6,6 +6,7 @@ extension JSONReport.Document: JSONWritable {
     json.beginObject()
     json.field("deadlocks", deadlocks)
     json.field("events", events)
+    json.field("groups", ifPresent: groups)
     json.field("hangs", hangs)
     json.field("longWaits", longWaits)
     json.field("potentialDeadlocks", potentialDeadlocks)

@@ -31,6 +31,41 @@ extension JSONReport {
   }
 }
 
+extension JSONReport {
+  /// Blocked goroutines of a Go dump that wait in the same way at the same place.
+  public struct GroupEntry: Codable, Equatable, Sendable {
+    /// The dump's word for the wait: `chan receive`, `semacquire in sync.Mutex.Lock`.
+    public var wait: String
+    public var resource: String?
+    public var site: Site?
+    public var taskIds: [UInt64]
+    /// At least this long, for the one that has waited least (minutes, as Go prints).
+    public var leastWaitedSeconds: Double
+    /// `3 goroutines in chan receive at main.go:11 in main.leak`.
+    public var description: String
+  }
+
+  static func entry(_ group: BlockedGroup, in snapshot: Snapshot) -> GroupEntry {
+    GroupEntry(
+      wait: group.wait, resource: group.resource.map { snapshot.label(resource: $0) },
+      site: group.site.map(site), taskIds: group.tasks, leastWaitedSeconds: rounded(group.leastWaitedSeconds),
+      description: group.describe(in: snapshot))
+  }
+}
+
+extension JSONReport.GroupEntry: JSONWritable {
+  func write(to json: inout JSONWriter) {
+    json.beginObject()
+    json.field("description", description)
+    json.field("leastWaitedSeconds", leastWaitedSeconds)
+    json.field("resource", ifPresent: resource)
+    json.field("site", ifPresent: site)
+    json.field("taskIds", taskIds)
+    json.field("wait", wait)
+    json.endObject()
+  }
+}
+
 extension JSONReport.RetryLeakEntry: JSONWritable {
   func write(to json: inout JSONWriter) {
     json.beginObject()

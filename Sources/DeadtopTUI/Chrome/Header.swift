@@ -10,9 +10,15 @@ enum Header {
     let glyphs = frame.glyphs
     let row = layout.title.row
     screen.paint(row: row, role: .header)
-    var title = " deadtop  \(snapshot.process.name) (pid \(snapshot.process.pid))"
-    if let hostTitle = frame.title { title += "  \(hostTitle)" }
-    title += "  up \(formatDuration(snapshot.uptimeSeconds))  refresh \(frame.refreshMilliseconds)ms"
+    var title = " deadtop  \(snapshot.process.name)"
+    if snapshot.process.source.isDump {
+      // A dump is one moment of a process deadtop never saw: no pid, uptime or refresh.
+      title += snapshot.process.source == .goDump ? "  (a Go goroutine dump)" : "  (a Java thread dump)"
+    } else {
+      title += " (pid \(snapshot.process.pid))"
+      if let hostTitle = frame.title { title += "  \(hostTitle)" }
+      title += "  up \(formatDuration(snapshot.uptimeSeconds))  refresh \(frame.refreshMilliseconds)ms"
+    }
     if snapshot.process.source == .proc { title += "  source: /proc" }
     screen.put(title, column: 0, row: row, role: .header)
     if state.paused {
@@ -21,11 +27,15 @@ enum Header {
     }
 
     let counts = TaskState.allCases.map { "\(snapshot.taskCount($0)) \($0.rawValue)" }
+    let noun = snapshot.process.source.taskNoun
     var pieces = [
-      " Tasks: \(snapshot.tasks.count) (" + counts.joined(separator: ", ") + ")",
+      " \(noun.prefix(1).uppercased() + noun.dropFirst())s: \(snapshot.tasks.count) ("
+        + counts.joined(separator: ", ") + ")",
       "Resources: \(snapshot.resources.count)",
     ]
-    if snapshot.process.source == .proc {
+    if snapshot.process.source.isDump {
+      // A dump counts nothing.
+    } else if snapshot.process.source == .proc {
       // /proc counts no acquisitions; the concurrency pool's load is what it can tell.
       for pool in snapshot.pools {
         pieces.append(
@@ -60,7 +70,7 @@ enum Header {
       role = .warning
       text =
         " Verdict unknown: cannot see " + analysis.snapshot.hiddenFacts.joined(separator: ", ")
-        + " (permissions)"
+        + (analysis.snapshot.process.source.isDump ? "" : " (permissions)")
     } else if !analysis.deadlocks.isEmpty {
       role = .banner
       let certain = analysis.deadlocks.filter { $0.certainty == .certain }.count

@@ -9,7 +9,15 @@ enum DeadlocksView {
 
   static func lines(_ context: ViewContext) -> [ViewLine] {
     let analysis = context.analysis
+    let groups = analysis.snapshot.process.source == .goDump ? Self.groups(context) : []
     guard !analysis.deadlocks.isEmpty || !analysis.starvedPools.isEmpty || !analysis.retryLeaks.isEmpty else {
+      if !groups.isEmpty {
+        return [
+          ViewLine(
+            "No deadlock proven: a goroutine dump names no lock's owner and no channel's users.", .warning),
+          ViewLine(""),
+        ] + groups
+      }
       return [
         ViewLine("No deadlock.", .good), ViewLine(""),
         ViewLine("Every blocked task waits for something that can still happen.", .dim),
@@ -26,7 +34,18 @@ enum DeadlocksView {
     for (index, leak) in analysis.retryLeaks.enumerated() {
       lines += self.lines(of: Explanation(leak, number: index + 1, in: analysis), chain: nil)
     }
+    lines += groups
     return lines
+  }
+
+  /// A Go dump's blocked goroutines by where they wait; Enter opens the first of each.
+  static func groups(_ context: ViewContext) -> [ViewLine] {
+    let groups = context.analysis.blockedGroups
+    guard !groups.isEmpty else { return [] }
+    return [ViewLine("Blocked goroutines, by where they wait", .title)]
+      + groups.map {
+        ViewLine("  " + $0.describe(in: context.snapshot), subject: $0.tasks.first.map(Subject.task))
+      }
   }
 
   /// A finding's steps, its chain at a glance under the heading.

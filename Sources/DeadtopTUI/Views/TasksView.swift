@@ -119,7 +119,11 @@ enum TasksView {
     var blockedBy = ""
     var seconds: Double?
     if let current = task.wait {
-      wait = snapshot.describeBriefly(wait: current)
+      // A dump's own word says more than an unowned wait's kind (`IO wait`, `select`).
+      let unowned = current.kind == .futex || current.target == .resource(0)
+      wait =
+        snapshot.process.source.isDump && unowned
+        ? (task.detail ?? "") : snapshot.describeBriefly(wait: current)
       blockedBy = TextReport.blockedBy(task.id, in: analysis)
       seconds = snapshot.seconds(since: current.sinceNanoseconds)
     }
@@ -134,7 +138,13 @@ enum TasksView {
     return Row(
       id: task.id, tid: task.osThreadID == 0 ? "-" : "\(task.osThreadID)", name: task.name,
       state: task.state.rawValue, wait: wait, blockedBy: blockedBy, waitSeconds: seconds,
-      waited: task.wait.map { ($0.sinceIsLowerBound ? "≥" : "") + formatDuration(seconds ?? 0) } ?? "",
+      waited: task.wait.map { wait in
+        // A Go dump says minutes from one on; a Java dump says nothing.
+        snapshot.process.source == .javaDump
+          ? "?"
+          : snapshot.process.source == .goDump && (seconds ?? 0) < 60
+            ? "<1m" : (wait.sinceIsLowerBound ? "≥" : "") + formatDuration(seconds ?? 0)
+      } ?? "",
       holds: holds.joined(separator: ", "),
       site: site?.short ?? "",
       deadlocked: deadlocked, longWait: !deadlocked && (seconds ?? 0) >= longWaitSeconds,
