@@ -107,7 +107,8 @@ import Testing
 
   /// Compiles and starts a program of Tests/JavaPrograms, waits for the line it prints
   /// when it is where the test wants it, and returns its `jstack` dump.
-  static func javaDump(_ name: String, readyLine: String, flags: [String] = []) throws -> String {
+  /// `tool`: `jstack` with its flags, or `jcmd` with its command (`Thread.print`).
+  static func javaDump(_ name: String, readyLine: String, tool: [String] = ["jstack"]) throws -> String {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let compiled = try run(
       URL(fileURLWithPath: "/usr/bin/javac"),
@@ -120,18 +121,20 @@ import Testing
     let deadline = Date().addingTimeInterval(30)
     while !printed.contains(readyLine) && Date() < deadline { printed += jvm.read(waitingUpTo: 100) }
     guard printed.contains(readyLine) else { throw HarnessError("\(name) printed \(printed)") }
-    let dumped = try run(URL(fileURLWithPath: "/usr/bin/jstack"), flags + ["\(jvm.pid)"])
-    guard dumped.status == 0 else { throw HarnessError("jstack failed: \(dumped.error)") }
-    let path = "\(work)/\(name)\(flags.joined()).txt"
+    let rest = Array(tool.dropFirst())
+    let arguments = tool[0] == "jcmd" ? ["\(jvm.pid)"] + rest : rest + ["\(jvm.pid)"]
+    let dumped = try run(URL(fileURLWithPath: "/usr/bin/" + tool[0]), arguments)
+    guard dumped.status == 0 else { throw HarnessError("\(tool[0]) failed: \(dumped.error)") }
+    let path = "\(work)/\(name)-\(tool.joined(separator: "-")).txt"
     try dumped.output.write(toFile: path, atomically: true, encoding: .utf8)
     return path
   }
 
   @Test(
     .enabled(if: hasJava, "a JDK is not installed: scripts/setup installs default-jdk-headless"),
-    arguments: [[], ["-l"]])
-  func jstacksMonitorAndLockCyclesAreCertainDeadlocks(_ flags: [String]) throws {
-    let dump = try Self.javaDump("LockCycles", readyLine: "deadlocked", flags: flags)
+    arguments: [["jstack"], ["jstack", "-l"], ["jcmd", "Thread.print"]])
+  func jstacksMonitorAndLockCyclesAreCertainDeadlocks(_ tool: [String]) throws {
+    let dump = try Self.javaDump("LockCycles", readyLine: "deadlocked", tool: tool)
     let outcome = try deadtop("import", dump, "--once", "--json")
     #expect(outcome.status == 3)
     let document = try Self.report(outcome)
