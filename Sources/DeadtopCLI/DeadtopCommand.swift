@@ -101,6 +101,7 @@ struct DeadtopCommand: ParsableCommand {
       deadtop --attach PID [--once [--json | --dot] [--stacks]] [--long-wait S]
               [--interval MS] [--theme NAME|PATH] [--themes-dir DIR] [--no-color]
       (all options: deadtop attach --help)
+      deadtop import FILE|- [--once [--json | --dot]]   a Go goroutine dump or a Java thread dump
 
       --attach opens the live view; --once prints one report. Exit status: 0 no deadlock, \
       3 a deadlock was found, 4 the verdict is unknown (the facts it needs were hidden: \
