@@ -58,12 +58,14 @@ let package = Package(
       name: "DeadtopReader", dependencies: ["DeadtopABI", "DeadtopSegment", "DeadtopCore", "CFatalSignals"]),
     // JSON and DOT, at the edge (JSON uses Foundation's encoder).
     .target(name: "DeadtopReports", dependencies: ["DeadtopCore"]),
+    .target(name: "DeadtopRecording", dependencies: ["DeadtopCore"]),
     // A C shim over ncursesw.
     .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
     // The live view: screen model, one file per view, keys and themes (pure), and the
     // ncurses backend.
     .target(
-      name: "DeadtopTUI", dependencies: ["DeadtopCore", "DeadtopReports", "CNcurses", "CFatalSignals"]),
+      name: "DeadtopTUI",
+      dependencies: ["DeadtopCore", "DeadtopReports", "DeadtopRecording", "CNcurses", "CFatalSignals"]),
     .target(name: "DemoScenarios", dependencies: ["Deadtop"], path: "demo/Scenarios"),
     .executableTarget(
       name: "DeadtopDemoRunner", dependencies: ["DemoScenarios"], path: "demo/Runner"),
@@ -78,7 +80,8 @@ let package = Package(
     .executableTarget(
       name: "DeadtopCLI",
       dependencies: [
-        "DeadtopCore", "DeadtopSegment", "DeadtopReader", "DeadtopReports", "DeadtopTUI", "DemoScenarios",
+        "DeadtopCore", "DeadtopSegment", "DeadtopReader", "DeadtopReports", "DeadtopRecording", "DeadtopTUI",
+        "DemoScenarios",
         "DeadtopPlainDemos", "DeadtopPlainCDemos",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -105,10 +108,13 @@ let package = Package(
       name: "DeadtopReaderTests",
       dependencies: ["DeadtopReader", "DeadtopSegment", "DeadtopABI", "DeadtopCore", "CFatalSignals"]),
     .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
+    .testTarget(name: "DeadtopRecordingTests", dependencies: ["DeadtopRecording", "DeadtopCore"]),
     .testTarget(name: "DeadtopExporterTests", dependencies: ["DeadtopExporter", "DeadtopCore"]),
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["DeadtopCore", "DeadtopReader", "DeadtopReports", "DeadtopExporter", "BugCorpus"]),
+      dependencies: [
+        "DeadtopCore", "DeadtopReader", "DeadtopReports", "DeadtopRecording", "DeadtopExporter", "BugCorpus",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )
