@@ -21,11 +21,15 @@ struct ByteWriter {
   mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
   mutating func fixed32(_ value: UInt32) {
-    for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    for shift in stride(from: 0, to: 32, by: 8) {
+      bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+    }
   }
 
   mutating func fixed64(_ value: UInt64) {
-    for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    for shift in stride(from: 0, to: 64, by: 8) {
+      bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+    }
   }
 
   /// A string in place: its UTF-8 length, then its bytes.
@@ -92,12 +96,16 @@ struct ByteReader {
   }
 
   mutating func int32() throws -> Int32 {
-    guard let value = Int32(exactly: try signed()) else { throw RecordingError.damaged("a number is out of range") }
+    guard let value = Int32(exactly: try signed()) else {
+      throw RecordingError.damaged("a number is out of range")
+    }
     return value
   }
 
   mutating func uint32() throws -> UInt32 {
-    guard let value = UInt32(exactly: try varint()) else { throw RecordingError.damaged("a number is out of range") }
+    guard let value = UInt32(exactly: try varint()) else {
+      throw RecordingError.damaged("a number is out of range")
+    }
     return value
   }
 

@@ -41,7 +41,9 @@ struct SnapshotEncoder {
   /// Deltas name tasks and resources by id: a repeated id (a source's bug) needs a key frame.
   private static func hasUniqueIDs(_ snapshot: Snapshot) -> Bool {
     snapshot.tasks.indices.allSatisfy { snapshot.position(of: snapshot.tasks[$0].id) == $0 }
-      && snapshot.resources.indices.allSatisfy { snapshot.position(ofResource: snapshot.resources[$0].id) == $0 }
+      && snapshot.resources.indices.allSatisfy {
+        snapshot.position(ofResource: snapshot.resources[$0].id) == $0
+      }
   }
 }
 
@@ -51,12 +53,10 @@ extension ValueWriter {
     process(snapshot.process)
     keyed(
       snapshot.tasks, previous?.tasks ?? [], now: snapshot.position(of:),
-      before: { previous?.position(of: $0) }
-    ) { $0.task($1) }
+      before: { previous?.position(of: $0) }, each: { $0.task($1) })
     keyed(
       snapshot.resources, previous?.resources ?? [], now: snapshot.position(ofResource:),
-      before: { previous?.position(ofResource: $0) }
-    ) { $0.resource($1) }
+      before: { previous?.position(ofResource: $0) }, each: { $0.resource($1) })
     counters(snapshot.counters)
     whole(snapshot.warnings, previous?.warnings) { $0.string($1) }
     whole(snapshot.hiddenFacts, previous?.hiddenFacts) { $0.string($1) }
@@ -73,7 +73,7 @@ extension ValueWriter {
   /// the old order with the new ones after it.
   private mutating func keyed<Item: Identifiable & Equatable>(
     _ current: [Item], _ previous: [Item], now: (UInt64) -> Int?, before: (UInt64) -> Int?,
-    _ write: (inout ValueWriter, Item) -> Void
+    each write: (inout ValueWriter, Item) -> Void
   ) where Item.ID == UInt64 {
     let removed = previous.map(\.id).filter { now($0) == nil }
     out.varint(UInt64(removed.count))
@@ -141,12 +141,14 @@ extension ValueReader {
   mutating func snapshot(against previous: Snapshot?) throws -> Snapshot {
     let takenAt = try input.fixed64()
     let process = try process()
-    let tasks = try keyed(previous?.tasks ?? [], before: { previous?.position(of: $0) }) { try $0.task() }
-    let resources = try keyed(previous?.resources ?? [], before: { previous?.position(ofResource: $0) }) {
-      try $0.resource()
-    }
+    let tasks = try keyed(
+      previous?.tasks ?? [], before: { previous?.position(of: $0) }, each: { try $0.task() })
+    let resources = try keyed(
+      previous?.resources ?? [], before: { previous?.position(ofResource: $0) },
+      each: { try $0.resource() })
     var snapshot = Snapshot(
-      process: process, takenAtNanoseconds: takenAt, tasks: tasks, resources: resources, counters: try counters(),
+      process: process, takenAtNanoseconds: takenAt, tasks: tasks, resources: resources,
+      counters: try counters(),
       warnings: try whole(previous?.warnings) { try $0.string() })
     snapshot.hiddenFacts = try whole(previous?.hiddenFacts) { try $0.string() }
     snapshot.lockOrder = try ring(previous?.lockOrder) { try $0.lockOrderEdge() }
@@ -161,7 +163,7 @@ extension ValueReader {
   }
 
   private mutating func keyed<Item: Identifiable>(
-    _ previous: [Item], before: (UInt64) -> Int?, _ read: (inout ValueReader) throws -> Item
+    _ previous: [Item], before: (UInt64) -> Int?, each read: (inout ValueReader) throws -> Item
   ) throws -> [Item] where Item.ID == UInt64 {
     let removedCount = try input.count()
     var removed = Set<UInt64>(minimumCapacity: removedCount)
@@ -191,14 +193,17 @@ extension ValueReader {
       for item in items { byID[item.id] = item }
       return try input.array { input in
         let id = try input.varint()
-        guard let item = byID[id] else { throw RecordingError.damaged("the order names \(id), which is not there") }
+        guard let item = byID[id] else {
+          throw RecordingError.damaged("the order names \(id), which is not there")
+        }
         return item
       }
     default: throw RecordingError.damaged("an order flag is neither 0 nor 1")
     }
   }
 
-  private mutating func whole<Item>(_ previous: [Item]?, _ read: (inout ValueReader) throws -> Item) throws -> [Item]
+  private mutating func whole<Item>(_ previous: [Item]?, _ read: (inout ValueReader) throws -> Item) throws
+    -> [Item]
   {
     switch try input.byte() {
     case 0:
@@ -214,7 +219,9 @@ extension ValueReader {
     }
   }
 
-  private mutating func ring<Item>(_ previous: [Item]?, _ read: (inout ValueReader) throws -> Item) throws -> [Item] {
+  private mutating func ring<Item>(_ previous: [Item]?, _ read: (inout ValueReader) throws -> Item) throws
+    -> [Item]
+  {
     let form = try input.byte()
     guard form == 1 else {
       input.rewind(by: 1)

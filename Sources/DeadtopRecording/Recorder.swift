@@ -4,6 +4,12 @@ import DeadtopCore
   import Glibc
 #endif
 
+/// The caps a recording keeps to.
+public enum RecordingLimits {
+  /// `--record FILE` stops growing here unless `--record-max-mb` says otherwise.
+  public static let defaultFileBytes = 1 << 30
+}
+
 /// Records snapshots as they are taken: always into a window of the last minutes in
 /// memory (the flight recorder, which the live view scrolls back through and saves when
 /// a deadlock is first confirmed), and, with `--record FILE`, into that file as well,
@@ -68,6 +74,15 @@ public final class Recorder {
       current.close()
       file = nil
     }
+  }
+
+  /// A new process is watched (a demo restarted): the window starts empty, the file,
+  /// if any, goes on with a key frame, so a replay shows both runs in turn.
+  public func startOver() {
+    let kept = recent.strings
+    recent = Recording(meta: recent.meta)
+    recent.define(kept)  // the table still numbers them
+    encoder.startOver()
   }
 
   /// Ends the file (the window stays).

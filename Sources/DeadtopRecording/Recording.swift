@@ -22,7 +22,8 @@ public struct RecordingMeta: Sendable, Equatable {
   public var command: String
 
   public init(
-    deadtopVersion: String = DeadtopCore.deadtopVersion, wallClockNanoseconds: UInt64, monotonicNanoseconds: UInt64,
+    deadtopVersion: String = DeadtopCore.deadtopVersion, wallClockNanoseconds: UInt64,
+    monotonicNanoseconds: UInt64,
     intervalMilliseconds: Int, command: String
   ) {
     self.deadtopVersion = deadtopVersion
@@ -178,7 +179,9 @@ extension Recording {
       throw RecordingError.notARecording(bytes.isEmpty ? "the file is empty" : "it does not start with DTREC")
     }
     let version = UInt16(bytes[magic.count]) | UInt16(bytes[magic.count + 1]) << 8
-    guard version >= 1 && version <= RecordingFormat.version else { throw RecordingError.unsupportedVersion(version) }
+    guard version >= 1 && version <= RecordingFormat.version else {
+      throw RecordingError.unsupportedVersion(version)
+    }
     var position = magic.count + 2
     var meta: RecordingMeta?
     var recording: Recording?
@@ -231,7 +234,8 @@ extension Recording {
             throw RecordingError.damaged("the first snapshot is a delta")
           }
           var input = ByteReader(payload)
-          recording!.append(StoredFrame(kind: kind, takenAtNanoseconds: try input.fixed64(), payload: payload))
+          recording!.append(
+            StoredFrame(kind: kind, takenAtNanoseconds: try input.fixed64(), payload: payload))
         }
       } catch let error as RecordingError {
         if case .damaged(let why) = error { try stop(why) } else { throw error }

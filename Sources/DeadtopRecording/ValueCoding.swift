@@ -220,7 +220,9 @@ struct ValueReader {
   mutating func string() throws -> String {
     let number = try input.varint()
     if number == 0 { return try input.inlineString() }
-    guard number <= UInt64(strings.count) else { throw RecordingError.damaged("string \(number) was never defined") }
+    guard number <= UInt64(strings.count) else {
+      throw RecordingError.damaged("string \(number) was never defined")
+    }
     return strings[Int(number - 1)]
   }
 
@@ -237,7 +239,9 @@ struct ValueReader {
   /// A raw value of `Kind`, or a damaged recording.
   mutating func named<Kind: RawRepresentable<String>>(_: Kind.Type) throws -> Kind {
     let raw = try string()
-    guard let value = Kind(rawValue: raw) else { throw RecordingError.damaged("unknown \(Kind.self) \"\(raw)\"") }
+    guard let value = Kind(rawValue: raw) else {
+      throw RecordingError.damaged("unknown \(Kind.self) \"\(raw)\"")
+    }
     return value
   }
 
@@ -255,7 +259,8 @@ struct ValueReader {
   mutating func counters() throws -> Counters {
     Counters(
       acquisitions: try input.varint(), contended: try input.varint(), blocks: try input.varint(),
-      tasksCreated: try input.varint(), resourcesCreated: try input.varint(), tasksDropped: try input.varint(),
+      tasksCreated: try input.varint(), resourcesCreated: try input.varint(),
+      tasksDropped: try input.varint(),
       resourcesDropped: try input.varint())
   }
 
@@ -305,7 +310,8 @@ struct ValueReader {
 
   mutating func resource() throws -> ResourceInfo {
     var resource = ResourceInfo(
-      id: try input.varint(), kind: try named(ResourceInfo.Kind.self), name: try optionalString(), site: try site(),
+      id: try input.varint(), kind: try named(ResourceInfo.Kind.self), name: try optionalString(),
+      site: try site(),
       contention: try contention(), capacity: try input.signed(), count: try input.signed(),
       closed: try input.bool(), clockDriven: try input.bool(), users: try input.array { try $0.varint() })
     resource.uses = try input.array { ChannelUse(rawValue: try $0.byte()) }
@@ -319,7 +325,8 @@ struct ValueReader {
 
   mutating func contention() throws -> Contention {
     Contention(
-      contended: try input.varint(), totalWaitNanoseconds: try input.varint(), maxWaitNanoseconds: try input.varint())
+      contended: try input.varint(), totalWaitNanoseconds: try input.varint(),
+      maxWaitNanoseconds: try input.varint())
   }
 
   mutating func lockClass() throws -> LockClass {
@@ -355,7 +362,9 @@ struct ValueReader {
       kind: try named(Event.Kind.self), timeNanoseconds: try input.varint(), task: try input.varint(),
       target: try input.varint(), site: try site(),
       waitKind: try optionalString().map { raw in
-        guard let kind = Wait.Kind(rawValue: raw) else { throw RecordingError.damaged("unknown wait kind \"\(raw)\"") }
+        guard let kind = Wait.Kind(rawValue: raw) else {
+          throw RecordingError.damaged("unknown wait kind \"\(raw)\"")
+        }
         return kind
       }, durationNanoseconds: try input.varint())
   }

@@ -15,12 +15,18 @@ public struct Frame: Sendable {
   public var commands: [HostCommand]
   public var longWaitSeconds: Double
   public var glyphs: Glyphs
+  /// Set in a replay, and while the live view shows a frame from its history.
+  public var timeline: TimelineStatus?
+  /// The live view has frames to step back into (its flight recorder's window).
+  public var hasHistory: Bool
 
   public init(
     analysis: Analysis?, refreshMilliseconds: Int = 500, exitedNote: String? = nil, title: String? = nil,
     picker: Picker? = nil, commands: [HostCommand] = [], longWaitSeconds: Double = 5,
-    glyphs: Glyphs = .unicode
+    glyphs: Glyphs = .unicode, timeline: TimelineStatus? = nil, hasHistory: Bool = false
   ) {
+    self.timeline = timeline
+    self.hasHistory = hasHistory
     self.analysis = analysis
     self.refreshMilliseconds = refreshMilliseconds
     self.exitedNote = exitedNote

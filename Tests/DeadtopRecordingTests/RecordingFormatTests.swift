@@ -11,12 +11,14 @@ func fullSnapshot(at time: UInt64, tasks taskCount: Int = 6, events eventCount: 
     var wait = Wait(
       kind: id % 2 == 0 ? .select : .mutex, target: id % 3 == 0 ? .task(1) : .resource(100 + id),
       sinceNanoseconds: time - 1_000, sequence: id * 7, site: site,
-      cases: id % 2 == 0 ? [Wait.Case(resource: 100, operation: .send), Wait.Case(resource: 101, operation: .receive)] : [],
+      cases: id % 2 == 0
+        ? [Wait.Case(resource: 100, operation: .send), Wait.Case(resource: 101, operation: .receive)] : [],
       deadlineNanoseconds: id % 4 == 0 ? time + 5 : nil, iterating: id == 2)
     wait.unlistedCases = id == 4
     wait.sinceIsLowerBound = id == 6
     var task = TaskInfo(
-      id: id, osThreadID: Int32(4000 + id), name: "worker-\(id)", state: id == 5 ? .ended : .blocked, wait: wait,
+      id: id, osThreadID: Int32(4000 + id), name: "worker-\(id)", state: id == 5 ? .ended : .blocked,
+      wait: wait,
       holds: [Hold(resource: 100 + id, mode: id % 2 == 0 ? .shared : .exclusive, site: id == 1 ? site : nil)],
       unlistedHolds: Int(id % 2), spawnSite: site, parent: id == 1 ? nil : 1, createdAtNanoseconds: id,
       endedAtNanoseconds: id == 5 ? time - 2 : nil, stale: id == 3, detail: id == 2 ? "futex 0x7f00" : nil,
@@ -26,15 +28,18 @@ func fullSnapshot(at time: UInt64, tasks taskCount: Int = 6, events eventCount: 
   }
   var channel = ResourceInfo(
     id: 100, kind: .channel, name: "jobs", site: site,
-    contention: Contention(contended: 3, totalWaitNanoseconds: 900, maxWaitNanoseconds: 400), capacity: 4, count: 2,
+    contention: Contention(contended: 3, totalWaitNanoseconds: 900, maxWaitNanoseconds: 400), capacity: 4,
+    count: 2,
     closed: true, clockDriven: true, users: [1, 2], listsMembers: true, references: 3)
   channel.uses = [.mayReceive, [.maySend, .hasSent]]
   channel.unlistedUsers = true
   channel.usableFromOutside = true
   channel.createdAtNanoseconds = 77
-  let resources = [channel] + (101...106).map { ResourceInfo(id: $0, kind: .mutex, name: $0 == 103 ? nil : "m\($0)") }
+  let resources =
+    [channel] + (101...106).map { ResourceInfo(id: $0, kind: .mutex, name: $0 == 103 ? nil : "m\($0)") }
   var snapshot = Snapshot(
-    process: ProcessSummary(pid: 4242, name: "bank", source: .runtime, abiVersion: 3, startedAtNanoseconds: 5),
+    process: ProcessSummary(
+      pid: 4242, name: "bank", source: .runtime, abiVersion: 3, startedAtNanoseconds: 5),
     takenAtNanoseconds: time, tasks: tasks, resources: resources,
     counters: Counters(
       acquisitions: time, contended: 2, blocks: 3, tasksCreated: 4, resourcesCreated: 5, tasksDropped: 6,
@@ -42,19 +47,26 @@ func fullSnapshot(at time: UInt64, tasks taskCount: Int = 6, events eventCount: 
     warnings: ["the task table is full"])
   snapshot.hiddenFacts = ["lock owners behind a permission"]
   snapshot.lockOrder = [
-    LockOrderEdge(from: LockClass(key: 1, name: "a"), to: LockClass(key: 2, kind: .rwMutex, identity: .createdAt(site))),
     LockOrderEdge(
-      from: LockClass(key: 3, kind: .once, identity: .unknown(9)), to: LockClass(key: 1, name: "a"), fromSite: site,
+      from: LockClass(key: 1, name: "a"), to: LockClass(key: 2, kind: .rwMutex, identity: .createdAt(site))),
+    LockOrderEdge(
+      from: LockClass(key: 3, kind: .once, identity: .unknown(9)), to: LockClass(key: 1, name: "a"),
+      fromSite: site,
       toSite: site, fromMode: .shared, toMode: .shared, task: 2),
   ]
-  snapshot.schedtrace = [SchedRecord(timeNanoseconds: time, line: "SCHED \(time)ms: tasks=6", tasks: 6, running: 1, blocked: 4)]
+  snapshot.schedtrace = [
+    SchedRecord(timeNanoseconds: time, line: "SCHED \(time)ms: tasks=6", tasks: 6, running: 1, blocked: 4)
+  ]
   snapshot.events = (0..<UInt64(eventCount)).map {
     Event(
-      kind: Event.Kind.allCases[Int($0) % Event.Kind.allCases.count], timeNanoseconds: time - 100 + $0, task: $0,
+      kind: Event.Kind.allCases[Int($0) % Event.Kind.allCases.count], timeNanoseconds: time - 100 + $0,
+      task: $0,
       target: 100, site: $0 == 0 ? site : nil, waitKind: $0 == 1 ? .receive : nil, durationNanoseconds: $0)
   }
   snapshot.siteContention = [SiteContention(site: site, contention: Contention(contended: 1))]
-  snapshot.pools = [ThreadPool(name: "Swift concurrency pool", width: 2, running: 2, threads: [1, 2], queued: nil)]
+  snapshot.pools = [
+    ThreadPool(name: "Swift concurrency pool", width: 2, running: 2, threads: [1, 2], queued: nil)
+  ]
   snapshot.heartbeat = time / 3
   snapshot.declaredDeadlock = "fatal error: all goroutines are asleep - deadlock!"
   return snapshot
@@ -79,8 +91,13 @@ func evolvingSnapshots(count: Int) -> [Snapshot] {
     current.events.removeFirst(min(2, current.events.count))
     current.events.append(Event(kind: .block, timeNanoseconds: current.takenAtNanoseconds, task: 1))
     current.events.append(Event(kind: .wake, timeNanoseconds: current.takenAtNanoseconds + 1, task: 2))
-    current.schedtrace.append(SchedRecord(timeNanoseconds: current.takenAtNanoseconds, line: "SCHED \(frame)"))
-    if frame % 10 == 9 { current.lockOrder.append(LockOrderEdge(from: LockClass(key: 7, name: "x"), to: LockClass(key: UInt32(frame), name: "y\(frame)"))) }
+    current.schedtrace.append(
+      SchedRecord(timeNanoseconds: current.takenAtNanoseconds, line: "SCHED \(frame)"))
+    if frame % 10 == 9 {
+      current.lockOrder.append(
+        LockOrderEdge(
+          from: LockClass(key: 7, name: "x"), to: LockClass(key: UInt32(frame), name: "y\(frame)")))
+    }
     current.counters.acquisitions += 3
     current.heartbeat += 1
     result.append(current)
@@ -181,7 +198,9 @@ func evolvingSnapshots(count: Int) -> [Snapshot] {
     var newer = Recorder(meta: .sample).recent.fileBytes()
     newer[6] = 9
     #expect(throws: RecordingError.unsupportedVersion(9)) { try Recording(fileBytes: newer) }
-    #expect(throws: RecordingError.empty) { try Recording(fileBytes: Recorder(meta: .sample).recent.fileBytes()) }
+    #expect(throws: RecordingError.empty) {
+      try Recording(fileBytes: Recorder(meta: .sample).recent.fileBytes())
+    }
     let damagedFirst = Recorder(meta: .sample)
     damagedFirst.append(fullSnapshot(at: 1_000_000))
     let cut = Array(damagedFirst.recent.fileBytes().dropLast(1))
@@ -199,7 +218,9 @@ func evolvingSnapshots(count: Int) -> [Snapshot] {
     #expect(span >= 60 - 32.5)  // a key frame's run of 64 frames at 500 ms
     #expect(try window.snapshot(at: window.count - 1) == snapshots.last)
     #expect(try window.snapshot(at: 0) == snapshots[snapshots.count - window.count])
-    #expect(try Recording(fileBytes: window.fileBytes()).snapshot(at: 0) == snapshots[snapshots.count - window.count])
+    #expect(
+      try Recording(fileBytes: window.fileBytes()).snapshot(at: 0)
+        == snapshots[snapshots.count - window.count])
   }
 }
 

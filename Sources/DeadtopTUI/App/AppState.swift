@@ -28,7 +28,7 @@ public enum ViewKind: Int, CaseIterable, Sendable {
 
 /// A key, as the backend decodes it.
 public enum Key: Equatable, Sendable {
-  case up, down, pageUp, pageDown, home, end, enter, escape, tab, backTab, backspace, resize
+  case up, down, left, right, pageUp, pageDown, home, end, enter, escape, tab, backTab, backspace, resize
   case character(Character)
   case function(Int)
 }
@@ -59,6 +59,9 @@ public struct AppState: Sendable, Equatable {
   /// The host's picker is showing (deadtop demo's list of scenarios).
   public var picking = false
   public var pickerSelection = 0
+  /// A recording is replayed, or the live view shows a frame from its history: Home and
+  /// End move in time, Space plays.
+  public var timelineActive = false
 
   public init() {}
 
@@ -83,10 +86,34 @@ public enum Action: Equatable, Sendable {
   case choose
   /// A key the host added (HostCommand).
   case host(Character)
+  /// The timeline (replay, or the live view's history): a frame, ten seconds, the ends,
+  /// the moment a deadlock formed, play and its speed.
+  case stepFrame(Int)
+  case jumpTime(forward: Bool)
+  case timelineStart, timelineEnd, jumpToFormed
+  case playTimeline
+  case changeSpeed(faster: Bool)
 }
 
 public enum KeyMap {
   /// `hostKeys`: the keys the host added; the built-in keys keep their meaning.
+  /// Time keys: they step through a replay, or back into the live view's last minutes.
+  private static func timelineAction(for key: Key, active: Bool) -> Action? {
+    switch key {
+    case .left: return .stepFrame(-1)
+    case .right: return .stepFrame(1)
+    case .character("["): return .jumpTime(forward: false)
+    case .character("]"): return .jumpTime(forward: true)
+    case .home where active: return .timelineStart
+    case .end where active: return .timelineEnd
+    case .character("d"): return .jumpToFormed
+    case .character(" ") where active: return .playTimeline
+    case .character("+"), .character("="): return .changeSpeed(faster: true)
+    case .character("-"): return .changeSpeed(faster: false)
+    default: return nil
+    }
+  }
+
   public static func action(for key: Key, in state: AppState, hostKeys: Set<Character> = []) -> Action? {
     if state.editingFilter {
       switch key {
@@ -110,6 +137,7 @@ public enum KeyMap {
       default: return .help  // any other key closes help, as it says
       }
     }
+    if !state.picking, let action = timelineAction(for: key, active: state.timelineActive) { return action }
     switch key {
     case .up, .character("k"): return .move(-1)
     case .down, .character("j"): return .move(1)
@@ -149,7 +177,12 @@ public enum KeyMap {
     ("1 … 6", "Tasks, Resources, Deadlocks, Lock order, Schedtrace, Events"),
     ("/", "filter rows: type to narrow, Enter keeps it, Esc clears it"),
     ("< >  i", "sort by the previous / next column; invert the sort"),
-    ("Space", "pause: freeze the snapshot while the process runs on"),
+    ("Space", "pause: freeze the snapshot while the process runs on; in a replay or history, play / pause"),
+    ("← →", "back / forward one frame in time (the live view keeps its last minutes)"),
+    ("[ ]", "back / forward ten seconds"),
+    ("Home End", "in a replay or history: the first / last frame (End in the live view: back to live)"),
+    ("d", "jump to the moment the first deadlock, hang or leak was confirmed"),
+    ("+ -", "in a replay or history: play faster / slower"),
     ("t", "next theme"),
     ("e", "export the current snapshot as JSON and DOT files"),
     ("?  F1", "this help"),
@@ -247,7 +280,9 @@ public func update(_ state: AppState, _ action: Action, navigation: Navigation, 
   case .help:
     next.showingHelp.toggle()
     next.helpScroll = 0
-  case .openDetails, .export, .quit, .redraw, .choose, .host:
+  case .openDetails, .export, .quit, .redraw, .choose, .host, .stepFrame, .jumpTime, .timelineStart,
+    .timelineEnd,
+    .jumpToFormed, .playTimeline, .changeSpeed:
     break  // the session carries these out: they need the frame, the files or the host
   }
   return next

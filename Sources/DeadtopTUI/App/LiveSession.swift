@@ -1,4 +1,5 @@
 import DeadtopCore
+import DeadtopRecording
 import DeadtopReports
 
 #if canImport(Glibc)
@@ -14,6 +15,15 @@ public struct LiveOptions {
   public var glyphs: Glyphs
   /// Said once in the message line when the view starts (a theme file that failed, …).
   public var startupMessage: String?
+  /// `--record FILE`: every snapshot also goes to this file, up to its cap.
+  public var recordPath: String?
+  public var recordMaxBytes = RecordingLimits.defaultFileBytes
+  /// Where the flight recorder saves the last minutes when a deadlock is first
+  /// confirmed; nil: it keeps them for stepping back only.
+  public var flightRecorderDirectory: String? = "."
+  public var window = Recorder.Window()
+  /// What is watched, in the user's words, for the recording's meta frame.
+  public var command = "deadtop"
 
   public init(
     refreshMilliseconds: Int, longWaitSeconds: Double, themes: [Theme], themeIndex: Int, useColor: Bool,
@@ -41,6 +51,11 @@ public final class LiveSession {
   private var analysis: Analysis?
   private var exitedNote: String?
   private var lastRefresh: Double = 0
+  /// Nil in a replay: nothing new is recorded.
+  private var recorder: Recorder?
+  private var timeline: Timeline
+  /// The flight recording is saved once per process watched.
+  private var flightSaved = false
 
   /// Checks that the terminal can show the live view; throws a reason if not.
   public static func checkTerminal() throws { try Terminal.checkAvailable() }
@@ -54,6 +69,41 @@ public final class LiveSession {
     state.themeIndex = options.themeIndex
     state.message = options.startupMessage
     state.picking = target == nil && host?.picker != nil
+    let recorder = Self.makeRecorder(options)
+    self.recorder = recorder
+    timeline = Timeline(live: recorder.recent)
+    startRecordingFile()
+  }
+
+  /// Replays a recording: the views on the frame at the timeline's cursor.
+  public init(replaying recording: Recording, options: LiveOptions, title: String) {
+    self.title = title
+    self.host = nil
+    self.options = options
+    state.themeIndex = options.themeIndex
+    state.message = options.startupMessage ?? recording.damage.map { "\($0): replaying the frames before it" }
+    timeline = Timeline(replaying: recording)
+  }
+
+  /// Moves a replay's cursor before the view starts (`--at`).
+  public func start(atFrame index: Int) { timeline.move(to: index) }
+
+  private static func makeRecorder(_ options: LiveOptions) -> Recorder {
+    Recorder(
+      meta: RecordingMeta(
+        wallClockNanoseconds: UInt64(realtimeSeconds() * 1e9),
+        monotonicNanoseconds: UInt64(monotonicSeconds() * 1e9),
+        intervalMilliseconds: options.refreshMilliseconds, command: options.command),
+      window: options.window)
+  }
+
+  private func startRecordingFile() {
+    guard let path = options.recordPath, let recorder else { return }
+    do {
+      try recorder.record(to: path, maxBytes: options.recordMaxBytes)
+    } catch {
+      state.message = "not recording: \(error)"
+    }
   }
 
   /// Runs until the user quits, Ctrl-C or SIGTERM; the terminal is restored on every path.
@@ -61,6 +111,7 @@ public final class LiveSession {
     let terminal = try Terminal(theme: currentTheme, useColor: options.useColor)
     installStopHandlers()
     defer {
+      recorder?.finish()
       terminal.stop()
       signal(SIGINT, SIG_DFL)
       signal(SIGTERM, SIG_DFL)
@@ -83,6 +134,7 @@ public final class LiveSession {
       }
       guard let key = terminal.key(waitingUpTo: 50) else { continue }
       needsDrawing = true
+      state.timelineActive = timeline.isActive
       guard let action = KeyMap.action(for: key, in: state, hostKeys: hostKeys) else { continue }
       if action == .quit { break }
       perform(action, on: drawn, terminal)
@@ -94,25 +146,75 @@ public final class LiveSession {
   }
 
   private var currentFrame: Frame {
-    Frame(
-      analysis: analysis, refreshMilliseconds: options.refreshMilliseconds, exitedNote: exitedNote,
+    var shown = analysis
+    if timeline.isActive {
+      do {
+        shown = try timeline.analysis()
+      } catch {
+        state.message = "cannot show this frame: \(error)"
+      }
+    }
+    return Frame(
+      analysis: shown, refreshMilliseconds: options.refreshMilliseconds, exitedNote: exitedNote,
       title: title, picker: host?.picker, commands: host?.commands ?? [],
       longWaitSeconds: options.longWaitSeconds,
-      glyphs: options.glyphs)
+      glyphs: options.glyphs, timeline: timeline.status(formedIndex: formedIndexIfKnown),
+      hasHistory: (recorder?.recent.count ?? 0) > 1)
   }
+
+  /// Each snapshot taken goes to the recorder on its way to the analysis.
+  private func record(_ snapshot: Snapshot) -> Snapshot {
+    recorder?.append(snapshot)
+    if let stopped = recorder?.fileStopped, !recordingStopSaid {
+      recordingStopSaid = true
+      state.message = stopped
+    }
+    return snapshot
+  }
+  private var recordingStopSaid = false
+
+  /// The flight recorder's promise: the minutes before the first confirmed finding,
+  /// saved once, and where they went said.
+  private func saveFlightRecordingIfFirst(_ latest: Analysis) {
+    guard !flightSaved, latest.hasFinding, let recorder, let target else { return }
+    flightSaved = true
+    let what = latest.deadlocks.isEmpty ? (latest.starvedPools.isEmpty ? "leak" : "hang") : "deadlock"
+    if let path = recorder.filePath, recorder.fileStopped == nil {
+      state.message = "\(what) confirmed: \(path) holds the minutes before it (deadtop replay \(path))"
+      return
+    }
+    guard let directory = options.flightRecorderDirectory else { return }
+    let span = formatDuration(
+      Double(recorder.recent.time(at: recorder.recent.count - 1) &- recorder.recent.time(at: 0)) / 1e9)
+    let name = "deadtop-\(target.pid)-\(Int(realtimeSeconds())).\(RecordingFormat.fileExtension)"
+    let path = directory == "." ? name : directory + "/" + name
+    do {
+      try recorder.saveWindow(to: path)
+      state.message = "\(what) confirmed: the last \(span) saved to \(path) (deadtop replay \(path))"
+    } catch {
+      state.message = "\(what) confirmed; the flight recording was not saved: \(error)"
+    }
+  }
+
+  /// Known without decoding the whole timeline again on every frame.
+  private var formedIndexIfKnown: Int? { timeline.knownFormedIndex }
 
   /// Takes a snapshot when the interval has passed; the confirmation policy decides
   /// which findings show. Returns whether it took one.
   @discardableResult
   private func refresh(force: Bool) -> Bool {
+    if timeline.advance(now: monotonicSeconds()) { return true }
     guard let target, exitedNote == nil, !state.paused || analysis == nil else { return false }
     let now = monotonicSeconds()
     guard force || now - lastRefresh >= Double(options.refreshMilliseconds) / 1000 else { return false }
     lastRefresh = now
     do {
       // The first refresh reads twice, so that a deadlock present at attach shows at once.
-      if confirmation.previous == nil { _ = confirmation.analyse(try target.snapshot()) }
-      analysis = confirmation.analyse(try target.snapshot()).analysis
+      if confirmation.previous == nil { _ = confirmation.analyse(record(try target.snapshot())) }
+      let latest = confirmation.analyse(record(try target.snapshot())).analysis
+      analysis = latest
+      if let recorder { timeline.update(recorder.recent) }
+      saveFlightRecordingIfFirst(latest)
     } catch {
       // Say what happened: the process ended, or it runs on but cannot be read any more.
       let running = kill(target.pid, 0) == 0 || errno == EPERM
@@ -143,8 +245,38 @@ public final class LiveSession {
       apply(state.picking ? host.choose(state.pickerSelection, key: key) : host.perform(key))
     case .back where state.picking && !state.showingHelp:
       return
+    case .stepFrame(let frames):
+      state.message = nil
+      timeline.step(frames)
+    case .jumpTime(let forward):
+      state.message = nil
+      timeline.jump(forward: forward)
+    case .timelineStart:
+      timeline.moveToStart()
+    case .timelineEnd:
+      timeline.moveToEnd()
+    case .playTimeline:
+      timeline.togglePlaying(now: monotonicSeconds())
+    case .changeSpeed(let faster):
+      timeline.changeSpeed(faster: faster, now: monotonicSeconds())
+      state.message = "speed \(TimelineStatus.speedText(timeline.speed))"
+    case .jumpToFormed:
+      jumpToFormed()
     default:
       state = update(state, action, navigation: drawn.navigation, themeCount: options.themes.count)
+    }
+  }
+
+  private func jumpToFormed() {
+    do {
+      if let index = try timeline.formedIndex() {
+        timeline.move(to: index)
+        state.message = "the first finding was confirmed here"
+      } else {
+        state.message = "no deadlock, hang or leak was confirmed in these \(timeline.recording.count) frames"
+      }
+    } catch {
+      state.message = "cannot search the timeline: \(error)"
     }
   }
 
@@ -160,6 +292,11 @@ public final class LiveSession {
       confirmation = DeadlockConfirmation()
       analysis = nil
       exitedNote = nil
+      if let recorder {
+        recorder.startOver()
+        timeline = Timeline(live: recorder.recent)
+      }
+      flightSaved = false
       refresh(force: true)
     case .pick:
       target = nil

@@ -21,7 +21,12 @@ enum Header {
     }
     if snapshot.process.source == .proc { title += "  source: /proc" }
     screen.put(title, column: 0, row: row, role: .header)
-    if state.paused {
+    if let timeline = frame.timeline {
+      // Where in time: it wins over the title's end, which the user has already read.
+      let text = " " + timeline.text(glyphs: glyphs) + " "
+      let fitted = text.fitted(to: layout.title.width, glyphs: glyphs)
+      screen.put(fitted, column: max(0, layout.title.width - fitted.count), row: row, role: .banner)
+    } else if state.paused {
       let paused = " PAUSED "
       screen.put(paused, column: layout.title.width - paused.count, row: row, role: .banner)
     }

@@ -27,10 +27,16 @@ enum KeyBar {
   /// always stay, then Details, the host's keys, Filter, Sort, Pause, Theme, Export.
   static func fitting(_ keys: [(String, String)], width: Int, glyphs: Glyphs) -> [(String, String)] {
     var shown = keys.map {
-      (glyphs.isASCII ? $0.0.replacingOccurrences(of: "↑↓", with: "Up/Dn") : $0.0, $0.1)
+      (
+        glyphs.isASCII
+          ? $0.0.replacingOccurrences(of: "↑↓", with: "Up/Dn").replacingOccurrences(of: "←→", with: "Lt/Rt")
+            .replacingOccurrences(of: "←", with: "Left") : $0.0, $0.1
+      )
     }
     let dropOrder = [
-      "Export", "Theme", "Pause", "Sort", "Filter", "Move", "Restart", "Fixed", "Menu", "Details",
+      "Export", "Theme", "Back", "Pause", "Sort", "Filter", "Move", "Live", "Last", "Formed", "Restart",
+      "Fixed",
+      "Menu", "Details",
     ]
     func length(_ keys: [(String, String)]) -> Int { keys.reduce(0) { $0 + $1.0.count + $1.1.count + 1 } }
     for label in dropOrder where length(shown) > width {
@@ -44,10 +50,16 @@ enum KeyBar {
       return [("Enter", picker.chooseLabel)] + picker.commands.map { (String($0.key), $0.label) }
         + [("↑↓", "Move"), ("?", "Help"), ("q", "Quit")]
     }
-    return [
-      ("F1", "Help"), ("Enter", "Details"), ("/", "Filter"), ("<>", "Sort"), ("Spc", "Pause"), ("t", "Theme"),
-      ("e", "Export"),
-    ] + frame.commands.map { (String($0.key), $0.label) } + [("q", "Quit")]
+    if let timeline = frame.timeline {
+      return [
+        ("F1", "Help"), ("←→", "Step"), ("Spc", timeline.playing ? "Pause" : "Play"), ("d", "Formed"),
+        ("End", timeline.replay ? "Last" : "Live"), ("Enter", "Details"), ("/", "Filter"), ("t", "Theme"),
+        ("e", "Export"),
+      ] + frame.commands.map { (String($0.key), $0.label) } + [("q", "Quit")]
+    }
+    return [("F1", "Help"), ("Enter", "Details"), ("/", "Filter"), ("<>", "Sort"), ("Spc", "Pause")]
+      + (frame.hasHistory ? [("←", "Back")] : []) + [("t", "Theme"), ("e", "Export")]
+      + frame.commands.map { (String($0.key), $0.label) } + [("q", "Quit")]
   }
 }
 
