@@ -107,7 +107,7 @@ let package = Package(
     .testTarget(
       name: "DeadtopReaderTests",
       dependencies: ["DeadtopReader", "DeadtopSegment", "DeadtopABI", "DeadtopCore", "CFatalSignals"]),
-    .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore"]),
+    .testTarget(name: "DeadtopTUITests", dependencies: ["DeadtopTUI", "DeadtopCore", "DeadtopRecording"]),
     .testTarget(name: "DeadtopRecordingTests", dependencies: ["DeadtopRecording", "DeadtopCore"]),
     .testTarget(name: "DeadtopExporterTests", dependencies: ["DeadtopExporter", "DeadtopCore"]),
     .testTarget(

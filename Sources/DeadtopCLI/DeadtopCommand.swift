@@ -101,7 +101,9 @@ struct DeadtopCommand: ParsableCommand {
       deadtop --attach PID [--once [--json | --dot] [--stacks]] [--long-wait S]
               [--interval MS] [--theme NAME|PATH] [--themes-dir DIR] [--no-color]
       (all options: deadtop attach --help)
+              [--record FILE [--record-max-mb N]] [--flight-dir DIR | --no-flight-recorder]
       deadtop import FILE|- [--once [--json | --dot]]   a Go goroutine dump or a Java thread dump
+      deadtop replay FILE [--once [--json | --dot]] [--at start|end|deadlock|TIME]   a recording
 
       --attach opens the live view; --once prints one report. Exit status: 0 no deadlock, \
       3 a deadlock was found, 4 the verdict is unknown (the facts it needs were hidden: \
@@ -110,7 +112,8 @@ struct DeadtopCommand: ParsableCommand {
       """,
     version: deadtopVersion,
     subcommands: [
-      AttachCommand.self, ImportCommand.self, ListCommand.self, DemoCommand.self, ServeCommand.self,
+      AttachCommand.self, ImportCommand.self, ReplayCommand.self, ListCommand.self, DemoCommand.self,
+      ServeCommand.self,
       ScenarioCommand.self,
     ],
     defaultSubcommand: AttachCommand.self)
@@ -137,6 +140,7 @@ struct AttachCommand: ParsableCommand {
 
   @OptionGroup var report: ReportOptions
   @OptionGroup var live: LiveViewOptions
+  @OptionGroup var recording: RecordingOptions
 
   func validate() throws {
     if let attach, attach <= 0 {
@@ -167,14 +171,20 @@ struct AttachCommand: ParsableCommand {
       do {
         try LiveSession.checkTerminal()
         let source = try Attach.source(of: pid)
-        try LiveSession(target: source, options: try live.sessionOptions(longWaitSeconds: report.longWait))
-          .run()
+        var options = try live.sessionOptions(longWaitSeconds: report.longWait)
+        recording.apply(to: &options, command: RecordingOptions.commandLine)
+        try LiveSession(target: source, options: options).run()
         return
       } catch let unavailable as LiveViewUnavailable {
         Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
       }
     }
-    let analysis = stacks ? try Attach.analysisWithStacks(of: pid) : try Attach.analysis(of: pid)
+    let analysis =
+      stacks
+      ? try Attach.analysisWithStacks(of: pid)
+      : try recording.recording(
+        try Attach.source(of: pid), command: RecordingOptions.commandLine, intervalMilliseconds: 100
+      ).confirmedAnalysis()
     Output.standardOutput(report.render(analysis))
     if analysis.exitStatus != Status.clean { throw ExitCode(analysis.exitStatus) }
   }
@@ -207,12 +217,6 @@ extension DeadtopCommand {
 }
 
 enum Attach {
-  /// Opens the segment of `pid`, waiting briefly for one still being created, and
-  /// returns a confirmed analysis.
-  static func analysis(of pid: Int32) throws -> Analysis {
-    try source(of: pid).confirmedAnalysis()
-  }
-
   /// `--stacks`: the stacks are collected between two snapshots, and the report is the
   /// second snapshot (with the stacks) confirmed by the first, like any other report.
   static func analysisWithStacks(of pid: Int32) throws -> Analysis {

@@ -39,6 +39,7 @@ struct DemoCommand: ParsableCommand {
 
   @OptionGroup var report: ReportOptions
   @OptionGroup var live: LiveViewOptions
+  @OptionGroup var recording: RecordingOptions
 
   func validate() throws {
     if let name, DemoCatalog.named(name) == nil {
@@ -68,7 +69,8 @@ struct DemoCommand: ParsableCommand {
   private func runLive() throws {
     let host = DemoHost()
     defer { host.stopCurrent() }
-    let options = try live.sessionOptions(longWaitSeconds: report.longWait)
+    var options = try live.sessionOptions(longWaitSeconds: report.longWait)
+    recording.apply(to: &options, command: RecordingOptions.commandLine)
     var initial: DemoTarget?
     if let name { initial = try host.start(name, fixed: fixed) }
     try LiveSession(target: initial, host: host, options: options, title: host.title).run()
@@ -96,7 +98,10 @@ struct DemoCommand: ParsableCommand {
         if let last { Output.standardOutput(report.render(last)) }
         throw CommandFailure("the scenario ended with status \(status)")
       }
-      if source == nil { source = DemoTarget.source(of: entry, pid: child.pid, printed: output) }
+      if source == nil, let found = DemoTarget.source(of: entry, pid: child.pid, printed: output) {
+        source = try recording.recording(
+          found, command: RecordingOptions.commandLine, intervalMilliseconds: 100)
+      }
       if let source {
         let analysis = try source.confirmedAnalysis()
         last = analysis

@@ -55,6 +55,9 @@ public struct Analysis: Sendable {
     return snapshot.hiddenFacts.isEmpty ? .noDeadlock : .unknown
   }
 
+  /// A confirmed deadlock, hang or leak: what a replay's "where it formed" looks for.
+  public var hasFinding: Bool { !deadlocks.isEmpty || !starvedPools.isEmpty || !retryLeaks.isEmpty }
+
   /// Go's "all goroutines are asleep": every live task is deadlocked.
   public var isGlobal: Bool { liveTaskCount > 0 && deadlocked.count == liveTaskCount }
   public let liveTaskCount: Int

@@ -86,6 +86,26 @@ public struct Recording: Sendable {
   /// When frame `index` was taken, on the process's monotonic clock.
   public func time(at index: Int) -> UInt64 { frames[index].takenAtNanoseconds }
 
+  /// The first frame where a deadlock, a hang or a leak was confirmed (by the frame
+  /// before it, as the live view confirms), if any.
+  public func firstFindingIndex() throws -> Int? {
+    var confirmation = DeadlockConfirmation()
+    var previous: (index: Int, snapshot: Snapshot)?
+    for index in 0..<count {
+      let snapshot = try self.snapshot(at: index, near: previous)
+      previous = (index, snapshot)
+      if confirmation.analyse(snapshot).analysis.hasFinding { return index }
+    }
+    return nil
+  }
+
+  /// The frame at `index` confirmed by the one before it: what the live view showed then.
+  public func confirmedAnalysis(at index: Int) throws -> Analysis {
+    var confirmation = DeadlockConfirmation()
+    if index > 0 { _ = confirmation.analyse(try snapshot(at: index - 1)) }
+    return confirmation.analyse(try snapshot(at: index)).analysis
+  }
+
   /// The last frame taken at or before `nanoseconds`; the first when all came later.
   public func index(at nanoseconds: UInt64) -> Int {
     var low = 0

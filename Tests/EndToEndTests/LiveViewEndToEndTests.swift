@@ -6,6 +6,9 @@ import Testing
 final class TmuxSession {
   let name = "deadtop-\(UUID().uuidString.prefix(8))"
   static let server = "deadtop-tests"
+  /// Each session starts in a directory of its own, so that what the view saves there
+  /// (the flight recording on a deadlock, an export) never lands in the repository.
+  let directory = NSTemporaryDirectory() + "deadtop-tmux-\(UUID().uuidString.prefix(8))"
 
   init(_ command: String, width: Int = 120, height: Int = 32, environment: [String: String] = [:]) throws {
     let exports =
@@ -13,10 +16,16 @@ final class TmuxSession {
       .map { "export \($0.key)=\($0.value);" }.joined(separator: " ")
     // After the command, report its status and keep the pane open so it can be read.
     let script = "\(exports) \(command); echo EXITED=$?; sleep 60"
-    _ = try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", script])
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    _ = try tmux([
+      "new-session", "-d", "-s", name, "-c", directory, "-x", "\(width)", "-y", "\(height)", script,
+    ])
   }
 
-  deinit { _ = try? tmux(["kill-session", "-t", name]) }
+  deinit {
+    _ = try? tmux(["kill-session", "-t", name])
+    try? FileManager.default.removeItem(atPath: directory)
+  }
 
   func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", name]).output }
 
@@ -119,8 +128,13 @@ struct LiveViewEndToEndTests {
     try session.send("q")
     try session.waitFor("EXITED=0")
     let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-    #expect(files.count == 2, "\(screen)")
+    // The flight recorder saved the minutes before the deadlock beside the export.
+    #expect(files.count == 3, "\(screen)")
     #expect(files.contains { $0.hasSuffix(".json") } && files.contains { $0.hasSuffix(".dot") })
+    let flight = try #require(files.first { $0.hasSuffix(".dtrec") })
+    let replayed = try deadtop("replay", directory + "/" + flight, "--once", "--at", "deadlock")
+    #expect(replayed.status == 3, "\(replayed.error)")
+    #expect(replayed.output.contains("DEADLOCK: 1 deadlock"))
     let json = try String(
       contentsOfFile: directory + "/" + files.first { $0.hasSuffix(".json") }!, encoding: .utf8)
     #expect(json.contains("\"refresher\""))

@@ -223,6 +223,7 @@ public final class LiveSession {
         ? "stopped reading process \(target.pid), showing its last snapshot: \(error)"
         : "process \(target.pid) has exited: showing its last snapshot (\(error))"
       if analysis == nil, let previous = confirmation.previous { analysis = Analysis(previous) }
+      state.message = nil  // the message line says this now, over an older message
     }
     return true
   }
@@ -343,7 +344,7 @@ public func monotonicSeconds() -> Double {
   return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
-func realtimeSeconds() -> Double {
+public func realtimeSeconds() -> Double {
   var now = timespec()
   clock_gettime(CLOCK_REALTIME, &now)
   return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9

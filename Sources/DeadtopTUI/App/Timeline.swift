@@ -110,17 +110,7 @@ public struct Timeline {
   /// The first frame where a deadlock, a hang or a leak was confirmed, if any.
   mutating func formedIndex() throws -> Int? {
     if let formed, formed.frames == recording.count { return formed.index }
-    var confirmation = DeadlockConfirmation()
-    var previous: (index: Int, snapshot: Snapshot)?
-    var found: Int?
-    for index in 0..<recording.count {
-      let snapshot = try recording.snapshot(at: index, near: previous)
-      previous = (index, snapshot)
-      if confirmation.analyse(snapshot).analysis.hasFinding {
-        found = index
-        break
-      }
-    }
+    let found = try recording.firstFindingIndex()
     formed = (recording.count, found)
     return found
   }
@@ -218,19 +208,14 @@ public struct TimelineStatus: Sendable, Equatable {
       + "\(formatDuration(spanSeconds))  frame \(index + 1)/\(count)"
   }
 
-  static func speedText(_ speed: Double) -> String {
+  public static func speedText(_ speed: Double) -> String {
     speed >= 1 ? "\(Int(speed))x" : "\(speed)x"
   }
 
   /// `14:03:22` in UTC, as the process's logs on a server usually are.
-  static func clock(_ nanoseconds: UInt64) -> String {
+  public static func clock(_ nanoseconds: UInt64) -> String {
     let seconds = Int(nanoseconds / 1_000_000_000) % 86_400
     func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
     return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
   }
-}
-
-extension Analysis {
-  /// A confirmed deadlock, hang or leak: what "jump to where it formed" looks for.
-  var hasFinding: Bool { !deadlocks.isEmpty || !starvedPools.isEmpty || !retryLeaks.isEmpty }
 }

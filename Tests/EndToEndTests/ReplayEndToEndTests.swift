@@ -1,0 +1,77 @@
+import DeadtopCore
+import Foundation
+import Testing
+
+/// Recording a demo as a user would (`--record`) and playing it back: the same findings
+/// at the same moments, and bad files refused in one line.
+@Suite struct ReplayEndToEndTests {
+  private func temporaryPath(_ name: String) -> String {
+    NSTemporaryDirectory() + "deadtop-replay-\(getpid())-\(name).dtrec"
+  }
+
+  @Test func aRecordedDeadlockReplaysAsItWasReported() throws {
+    let path = temporaryPath("abba")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let live = try deadtop("demo", "abba", "--json", "--record", path)
+    #expect(live.status == 3, "stderr: \(live.error)")
+    let reported = try report(live)
+
+    let end = try deadtop("replay", path, "--once", "--json", "--at", "end")
+    #expect(end.status == 3, "stderr: \(end.error)")
+    let replayed = try report(end)
+    #expect(replayed.deadlocks.count == reported.deadlocks.count)
+    #expect(Set(replayed.tasks.map(\.name)) == Set(reported.tasks.map(\.name)))
+    #expect(replayed.process.pid == reported.process.pid)
+
+    // The first finding is where the deadlock was first confirmed; the start holds none.
+    let formed = try deadtop("replay", path, "--once", "--at", "deadlock")
+    #expect(formed.status == 3)
+    #expect(formed.output.hasPrefix("Replay: frame "))
+    #expect(formed.output.contains("recorded by deadtop demo abba --json --record"))
+    #expect(formed.output.contains("DEADLOCK: 1 deadlock"))
+    let start = try deadtop("replay", path, "--once", "--at", "start")
+    #expect(start.status == 0)
+    #expect(start.output.contains("Replay: frame 1 of "))
+    #expect(!start.output.contains("DEADLOCK"))
+  }
+
+  @Test func aFixedRunRecordsNoFinding() throws {
+    let path = temporaryPath("fixed")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let live = try deadtop("demo", "abba", "--fixed", "--once", "--record", path)
+    #expect(live.status == 0, "stderr: \(live.error)")
+    let formed = try deadtop("replay", path, "--once", "--at", "deadlock")
+    #expect(formed.status == 1)
+    #expect(formed.error.hasPrefix("deadtop: \(path): no deadlock, hang or leak was confirmed in its "))
+  }
+
+  @Test func damagedAndForeignFilesAreRefusedInOneLine() throws {
+    let path = temporaryPath("damaged")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(try deadtop("demo", "abba", "--once", "--record", path).status == 3)
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+
+    // A torn last frame: the frames before it replay, with a warning.
+    try Data(bytes.dropLast(3)).write(to: URL(fileURLWithPath: path))
+    let torn = try deadtop("replay", path, "--once", "--at", "start")
+    #expect(torn.status == 0, "stderr: \(torn.error)")
+    #expect(torn.error.hasPrefix("deadtop: \(path): "))
+    #expect(torn.error.contains("replaying the "))
+
+    // Not a recording at all.
+    bytes[0] = UInt8(ascii: "X")
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let foreign = try deadtop("replay", path, "--once")
+    #expect(foreign.status == 1)
+    #expect(foreign.error == "deadtop: \(path): not a deadtop recording (it does not start with DTREC)\n")
+
+    let missing = try deadtop("replay", path + ".missing", "--once")
+    #expect(missing.status == 1)
+    #expect(missing.error.hasPrefix("deadtop: cannot read \(path).missing: no such file"))
+
+    let badMoment = try deadtop("replay", path, "--once", "--at", "yesterday")
+    #expect(badMoment.status == 1)
+    #expect(badMoment.error.hasPrefix("deadtop: "))
+    #expect(badMoment.error.split(separator: "\n").count == 1)
+  }
+}
