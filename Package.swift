@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "DeadtopSegment", targets: ["DeadtopSegment"]),
     .library(name: "DeadtopReader", targets: ["DeadtopReader"]),
     .library(name: "DeadtopReports", targets: ["DeadtopReports"]),
+    .library(name: "DeadtopRecording", targets: ["DeadtopRecording"]),
     .library(name: "DeadtopTUI", targets: ["DeadtopTUI"]),
     // The monitor. The target has another name: `Deadtop` and `deadtop` collide on
     // case-insensitive file systems.

@@ -15,6 +15,7 @@ let package = Package(
         .product(name: "DeadtopCore", package: "deadtop"),
         .product(name: "DeadtopReader", package: "deadtop"),
         .product(name: "DeadtopReports", package: "deadtop"),
+        .product(name: "DeadtopRecording", package: "deadtop"),
         .product(name: "DeadtopTUI", package: "deadtop"),
         .product(name: "DeadtopExporter", package: "deadtop"),
       ],

@@ -6,6 +6,8 @@ struct PositionIndex: Sendable, Equatable {
   /// The position + 1 for each slot of `keys`; 0 for an empty slot.
   private var positions: [Int32]
   private let mask: Int
+  /// How many different ids: fewer than the records when an id repeats.
+  private(set) var distinctCount = 0
 
   /// The first position of each id (a repeated id keeps its first).
   init(_ ids: some Collection<UInt64>) {
@@ -20,6 +22,7 @@ struct PositionIndex: Sendable, Equatable {
       if positions[slot] == 0 {
         keys[slot] = id
         positions[slot] = Int32(position + 1)
+        distinctCount += 1
       }
     }
   }

@@ -47,6 +47,10 @@ public struct Snapshot: Sendable, Equatable {
   }
 
   public func task(_ id: TaskID) -> TaskInfo? { taskIndex[id].map { tasks[$0] } }
+  /// No task id and no resource id repeats (a source's bug if one does).
+  public var hasUniqueIDs: Bool {
+    taskIndex.distinctCount == tasks.count && resourceIndex.distinctCount == resources.count
+  }
   /// Where the task is in `tasks`.
   public func position(of id: TaskID) -> Int? { taskIndex[id] }
   public func resource(_ id: ResourceID) -> ResourceInfo? { resourceIndex[id].map { resources[$0] } }
@@ -54,7 +58,7 @@ public struct Snapshot: Sendable, Equatable {
   public func position(ofResource id: ResourceID) -> Int? { resourceIndex[id] }
 
   private static func index<Item: Identifiable>(_ items: [Item]) -> PositionIndex where Item.ID == UInt64 {
-    PositionIndex(items.lazy.map(\.id))
+    PositionIndex(items.lazy.map { $0.id })  // a closure: a key path here cost more than the index
   }
 
   /// Seconds since `nanoseconds` (a time on the process's monotonic clock).

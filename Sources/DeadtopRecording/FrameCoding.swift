@@ -29,7 +29,10 @@ struct SnapshotEncoder {
 
   mutating func encode(_ snapshot: Snapshot) -> (kind: FrameKind, payload: [UInt8]) {
     var base = previous
-    if sinceKey >= Self.keyInterval || (base != nil && !Self.hasUniqueIDs(snapshot)) { base = nil }
+    // Deltas name tasks and resources by id: a repeated id (a source's bug) needs a key frame.
+    if sinceKey >= Self.keyInterval || (base != nil && !(snapshot.hasUniqueIDs && base!.hasUniqueIDs)) {
+      base = nil
+    }
     sinceKey = base == nil ? 1 : sinceKey + 1
     var writer = ValueWriter(strings: strings)
     writer.out.fixed64(snapshot.takenAtNanoseconds)
@@ -37,26 +40,21 @@ struct SnapshotEncoder {
     previous = snapshot
     return (base == nil ? .key : .delta, writer.out.bytes)
   }
-
-  /// Deltas name tasks and resources by id: a repeated id (a source's bug) needs a key frame.
-  private static func hasUniqueIDs(_ snapshot: Snapshot) -> Bool {
-    snapshot.tasks.indices.allSatisfy { snapshot.position(of: snapshot.tasks[$0].id) == $0 }
-      && snapshot.resources.indices.allSatisfy {
-        snapshot.position(ofResource: snapshot.resources[$0].id) == $0
-      }
-  }
 }
 
 extension ValueWriter {
   /// A key frame is a delta against nothing: every task and resource new, every list whole.
   mutating func body(_ snapshot: Snapshot, against previous: Snapshot?) {
     process(snapshot.process)
+    // Non-optional, so that each id looked up does not copy the optional snapshot.
+    let base =
+      previous ?? Snapshot(process: snapshot.process, takenAtNanoseconds: 0, tasks: [], resources: [])
     keyed(
-      snapshot.tasks, previous?.tasks ?? [], now: snapshot.position(of:),
-      before: { previous?.position(of: $0) }, each: { $0.task($1) })
+      snapshot.tasks, base.tasks, now: snapshot.position(of:), before: base.position(of:),
+      each: { $0.task($1) })
     keyed(
-      snapshot.resources, previous?.resources ?? [], now: snapshot.position(ofResource:),
-      before: { previous?.position(ofResource: $0) }, each: { $0.resource($1) })
+      snapshot.resources, base.resources, now: snapshot.position(ofResource:),
+      before: base.position(ofResource:), each: { $0.resource($1) })
     counters(snapshot.counters)
     whole(snapshot.warnings, previous?.warnings) { $0.string($1) }
     whole(snapshot.hiddenFacts, previous?.hiddenFacts) { $0.string($1) }
@@ -75,12 +73,15 @@ extension ValueWriter {
     _ current: [Item], _ previous: [Item], now: (UInt64) -> Int?, before: (UInt64) -> Int?,
     each write: (inout ValueWriter, Item) -> Void
   ) where Item.ID == UInt64 {
-    let removed = previous.map(\.id).filter { now($0) == nil }
+    // Indices, not elements: a TaskInfo is large, and copying each one costs more than
+    // the comparison.
+    var removed: [UInt64] = []
+    for index in previous.indices where now(previous[index].id) == nil { removed.append(previous[index].id) }
     out.varint(UInt64(removed.count))
     for id in removed { out.varint(id) }
     var changed: [Int] = []
-    for (index, item) in current.enumerated() {
-      guard let old = before(item.id), previous[old] == item else {
+    for index in current.indices {
+      guard let old = before(current[index].id), previous[old] == current[index] else {
         changed.append(index)
         continue
       }
@@ -100,11 +101,11 @@ extension ValueWriter {
     _ current: [Item], _ previous: [Item], now: (UInt64) -> Int?, before: (UInt64) -> Int?
   ) -> Bool where Item.ID == UInt64 {
     var next = 0
-    for item in previous where now(item.id) != nil {
-      guard next < current.count, current[next].id == item.id else { return false }
+    for index in previous.indices where now(previous[index].id) != nil {
+      guard next < current.count, current[next].id == previous[index].id else { return false }
       next += 1
     }
-    return current[next...].allSatisfy { before($0.id) == nil }
+    return (next..<current.count).allSatisfy { before(current[$0].id) == nil }
   }
 
   /// 0: as before; 2: the whole list.
@@ -141,11 +142,9 @@ extension ValueReader {
   mutating func snapshot(against previous: Snapshot?) throws -> Snapshot {
     let takenAt = try input.fixed64()
     let process = try process()
-    let tasks = try keyed(
-      previous?.tasks ?? [], before: { previous?.position(of: $0) }, each: { try $0.task() })
-    let resources = try keyed(
-      previous?.resources ?? [], before: { previous?.position(ofResource: $0) },
-      each: { try $0.resource() })
+    let base = previous ?? Snapshot(process: process, takenAtNanoseconds: 0, tasks: [], resources: [])
+    let tasks = try keyed(base.tasks, before: base.position(of:), each: { try $0.task() })
+    let resources = try keyed(base.resources, before: base.position(ofResource:), each: { try $0.resource() })
     var snapshot = Snapshot(
       process: process, takenAtNanoseconds: takenAt, tasks: tasks, resources: resources,
       counters: try counters(),

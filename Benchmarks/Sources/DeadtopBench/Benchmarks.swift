@@ -1,6 +1,7 @@
 import Deadtop
 import DeadtopCore
 import DeadtopReader
+import DeadtopRecording
 import DeadtopReports
 import DeadtopTUI
 import Foundation
@@ -19,7 +20,7 @@ enum BenchmarkSuite {
     ("locks", uncontendedLocks), ("channels", channels), ("analysis", analysisAndReports),
     ("screen", snapshotToScreen),
     ("segment", segmentReads), ("proc", procReads), ("sampler", samplerCost), ("exporter", exporterRefresh),
-    ("handoff", handoff), ("spin", spinSweep),
+    ("handoff", handoff), ("spin", spinSweep), ("recording", recording),
   ]
 
   static func main() {
@@ -38,6 +39,18 @@ enum BenchmarkSuite {
       for _ in 0..<20 {
         blackHole(
           report == "json" ? JSONReport.render(analysis).utf8.count : TextReport.render(analysis).utf8.count)
+      }
+      return
+    }
+    // `DEADTOP_BENCH_PROFILE_RECORDING=10 perf record deadtop-bench`: encoding ten minutes
+    // of the churning 1,000-task process, 10 times.
+    if let loops = ProcessInfo.processInfo.environment["DEADTOP_BENCH_PROFILE_RECORDING"].flatMap(Int.init) {
+      let frames = churningSnapshots(tasks: 1_000, frames: 1_200)
+      for _ in 0..<loops {
+        let recorder = Recorder(
+          meta: RecordingMeta(
+            wallClockNanoseconds: 0, monotonicNanoseconds: 0, intervalMilliseconds: 500, command: "bench"))
+        for snapshot in frames { recorder.append(snapshot) }
       }
       return
     }
