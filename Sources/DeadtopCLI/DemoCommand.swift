@@ -93,6 +93,10 @@ struct DemoCommand: ParsableCommand {
         if endsInFatalError && !fixed && status == 2 {
           Output.standardOutput(
             "\nThe scenario stopped with a fatal error (exit status 2), as Go's runtime would.\n")
+          if let path = recording.record, source == nil {
+            Output.standardError(
+              "deadtop: \(path) was not written: the scenario ended before deadtop attached\n")
+          }
           return
         }
         if let last { Output.standardOutput(report.render(last)) }

@@ -75,3 +75,45 @@ import Testing
     #expect(badMoment.error.split(separator: "\n").count == 1)
   }
 }
+
+/// Every demo, recorded as its report is made, replays to the report it made.
+@Suite(.serialized) struct EveryDemoReplaysTests {
+  static let scenarios: [String] = {
+    guard let listing = try? deadtop("demo", "--list").output else { return [] }
+    return listing.split(separator: "\n").dropFirst().compactMap {
+      $0.split(separator: " ").first.map(String.init)
+    }
+  }()
+
+  @Test(arguments: scenarios)
+  func aDemosRecordingReplaysToItsReport(_ scenario: String) throws {
+    let path = NSTemporaryDirectory() + "deadtop-replay-\(getpid())-\(scenario).dtrec"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let live = try deadtop("demo", scenario, "--json", "--record", path)
+    let replayed = try deadtop("replay", path, "--once", "--json", "--at", "end")
+    guard live.output.hasPrefix("{") else {
+      // A scenario that ends in Go's own fatal error prints no report; what was recorded
+      // before it plays, and when it ended before deadtop attached, deadtop says so.
+      if live.error.contains("was not written: the scenario ended before deadtop attached") {
+        #expect(replayed.error.hasPrefix("deadtop: cannot read \(path): no such file"))
+      } else {
+        #expect(replayed.status != 1, "\(replayed.error)")
+      }
+      return
+    }
+    #expect(replayed.status == live.status, "stderr: \(replayed.error)")
+    let was = try report(live)
+    let now = try report(replayed)
+    #expect(now.deadlocks.count == was.deadlocks.count)
+    #expect(now.hangs.count == was.hangs.count)
+    #expect(now.retryLeaks.count == was.retryLeaks.count)
+    #expect(now.potentialDeadlocks.count == was.potentialDeadlocks.count)
+    #expect(Set(now.deadlocks.flatMap(\.tasks)) == Set(was.deadlocks.flatMap(\.tasks)))
+    #expect(now.tasks.map(\.name).sorted() == was.tasks.map(\.name).sorted())
+    if live.status == 3 || live.status == 5 {
+      // The finding was first confirmed at the frame the report was made from, or before.
+      let formed = try deadtop("replay", path, "--once", "--at", "deadlock")
+      #expect(formed.status == live.status, "stderr: \(formed.error)")
+    }
+  }
+}

@@ -17,7 +17,9 @@ enum Header {
     } else {
       title += " (pid \(snapshot.process.pid))"
       if let hostTitle = frame.title { title += "  \(hostTitle)" }
-      title += "  up \(formatDuration(snapshot.uptimeSeconds))  refresh \(frame.refreshMilliseconds)ms"
+      title += "  up \(formatDuration(snapshot.uptimeSeconds))"
+      // A frame from the past: its time is on the right, and the refresh is not its.
+      if frame.timeline == nil { title += "  refresh \(frame.refreshMilliseconds)ms" }
     }
     if snapshot.process.source == .proc { title += "  source: /proc" }
     screen.put(title, column: 0, row: row, role: .header)
