@@ -117,3 +117,30 @@ import Testing
     }
   }
 }
+
+/// The replay's views in a real terminal, driven by keys as a user drives them.
+@Suite(.needsTmux) struct ReplayViewEndToEndTests {
+  @Test func theTimelineStepsToWhereTheDeadlockFormed() throws {
+    let path = NSTemporaryDirectory() + "deadtop-replay-view-\(getpid()).dtrec"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(try deadtop("demo", "abba", "--once", "--record", path).status == 3)
+    let session = try TmuxSession("\(Binaries.deadtop.path) replay \(path)")
+    let start = try session.waitFor("REPLAY paused")
+    #expect(start.contains("frame 1/"))
+    #expect(!start.contains("DEADLOCK"), "the first frame is before the deadlock")
+    try session.send("d")
+    let formed = try session.waitFor("the first finding was confirmed here")
+    #expect(formed.contains("DEADLOCK: 1 found"))
+    // The frame before: the deadlock was there, but not yet confirmed.
+    try session.send("Left")
+    let before = try session.waitFor("No deadlock.")
+    #expect(!before.contains("DEADLOCK"))
+    try session.send("Right")
+    let again = try session.waitFor("DEADLOCK: 1 found")
+    #expect(again.contains("EndLast"))
+    try session.send("[")
+    try session.waitFor("frame 1/")
+    try session.send("q")
+    try session.waitFor("EXITED=0")
+  }
+}
