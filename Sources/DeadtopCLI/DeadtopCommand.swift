@@ -167,17 +167,15 @@ struct AttachCommand: ParsableCommand {
       }
       return
     }
-    if !once && report.isText {
-      do {
-        try LiveSession.checkTerminal()
+    if !once && report.isText,
+      try LiveViewOptions.ranLiveView({
         let source = try Attach.source(of: pid)
         var options = try live.sessionOptions(longWaitSeconds: report.longWait)
         recording.apply(to: &options, command: RecordingOptions.commandLine)
         try LiveSession(target: source, options: options).run()
-        return
-      } catch let unavailable as LiveViewUnavailable {
-        Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
-      }
+      })
+    {
+      return
     }
     let analysis =
       stacks

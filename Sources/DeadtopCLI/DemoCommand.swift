@@ -53,15 +53,7 @@ struct DemoCommand: ParsableCommand {
       Output.standardOutput(DemoCatalog.list() + "\n")
       return
     }
-    if !once && report.isText {
-      do {
-        try LiveSession.checkTerminal()
-        try runLive()
-        return
-      } catch let unavailable as LiveViewUnavailable {
-        Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
-      }
-    }
+    if !once && report.isText, try LiveViewOptions.ranLiveView(runLive) { return }
     try runReport(DemoCatalog.named(name ?? "abba")!)
   }
 

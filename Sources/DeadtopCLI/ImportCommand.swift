@@ -34,15 +34,13 @@ struct ImportCommand: ParsableCommand {
       if case .notADump = error { throw CommandFailure("\(file): \(error.description)") }
       throw CommandFailure(error.description)
     }
-    if !once && report.isText && file != "-" {
-      do {
-        try LiveSession.checkTerminal()
+    if !once && report.isText && file != "-",
+      try LiveViewOptions.ranLiveView({
         try LiveSession(target: source, options: try live.sessionOptions(longWaitSeconds: report.longWait))
           .run()
-        return
-      } catch let unavailable as LiveViewUnavailable {
-        Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
-      }
+      })
+    {
+      return
     }
     let analysis = Analysis(try source.snapshot())
     Output.standardOutput(report.render(analysis))

@@ -64,3 +64,18 @@ struct LiveViewOptions: ParsableArguments {
       startupMessage: catalog.problems.first)
   }
 }
+
+extension LiveViewOptions {
+  /// Runs the live view where the terminal can show it. Where it cannot, says why on
+  /// standard error and returns false, for the caller to print the report (--once) instead.
+  static func ranLiveView(_ start: () throws -> Void) throws -> Bool {
+    do {
+      try LiveSession.checkTerminal()
+      try start()
+      return true
+    } catch let unavailable as LiveViewUnavailable {
+      Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
+      return false
+    }
+  }
+}

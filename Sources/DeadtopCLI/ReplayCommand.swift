@@ -54,18 +54,16 @@ struct ReplayCommand: ParsableCommand {
     } catch let error as RecordingError {
       throw CommandFailure("\(file): \(error)")
     }
-    if !once && report.isText {
-      do {
-        try LiveSession.checkTerminal()
+    if !once && report.isText,
+      try LiveViewOptions.ranLiveView({
         let session = LiveSession(
           replaying: recording, options: try live.sessionOptions(longWaitSeconds: report.longWait),
           title: "replay of \(file.split(separator: "/").last.map(String.init) ?? file)")
         session.start(atFrame: index)
         try session.run()
-        return
-      } catch let unavailable as LiveViewUnavailable {
-        Output.standardError("deadtop: \(unavailable): printing the report instead (--once)\n")
-      }
+      })
+    {
+      return
     }
     let analysis: Analysis
     do {
